@@ -41,10 +41,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Paths of the real files tests use, and the golden reference format.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "GGUF"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Tokenizer", "Model", "GGUF"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "GGUF", "TestSupport"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Tokenizer", "Model", "Kernels", "GGUF", "TestSupport"]),
     ]
 )

@@ -1,0 +1,33 @@
+/// One sequence for the engine: a tokenized prompt, what to report about it, and
+/// how to continue it.
+public struct CompletionJob: Sendable {
+    public var prompt: [Int]
+    /// Top-k to report at every prompt position (0: just the actual token's
+    /// logprob and rank); nil reports nothing about the prompt.
+    public var promptLogprobs: Int?
+    /// Tokens to generate; 0 only scores the prompt.
+    public var maxTokens: Int
+    /// Alternatives to report with each generated token (nil: none).
+    public var logprobs: Int?
+    public var sampling: SamplingParameters
+    public var stopTokenIds: Set<Int>
+    /// Keep going past the end-of-sequence token.
+    public var ignoreEOS: Bool
+    /// End-of-sequence and stop tokens are not honoured before this many tokens.
+    public var minTokens: Int
+
+    public init(
+        prompt: [Int], promptLogprobs: Int? = nil, maxTokens: Int = 16, logprobs: Int? = nil,
+        sampling: SamplingParameters = SamplingParameters(), stopTokenIds: Set<Int> = [],
+        ignoreEOS: Bool = false, minTokens: Int = 0
+    ) {
+        self.prompt = prompt
+        self.promptLogprobs = promptLogprobs
+        self.maxTokens = maxTokens
+        self.logprobs = logprobs
+        self.sampling = sampling
+        self.stopTokenIds = stopTokenIds
+        self.ignoreEOS = ignoreEOS
+        self.minTokens = minTokens
+    }
+}

@@ -1,0 +1,126 @@
+import GGUF
+import Kernels
+
+/// A Llama-family model ready to run: its configuration, its weights in the
+/// memory-mapped file, and the thread pool its kernels run on.
+///
+/// One forward pass evaluates a batch of consecutive tokens of one sequence
+/// (a whole prompt, a chunk of one, or a single generated token) with
+/// matrix-matrix products over all of them at once.
+public final class LlamaModel: @unchecked Sendable {
+    public let config: LlamaConfig
+    public let file: GGUFFile
+    public let pool: ThreadPool
+    let weights: LlamaWeights
+    let rope: RoPE
+    let attention: Attention
+
+    public init(file: GGUFFile, threads: Int) throws {
+        self.file = file
+        config = try LlamaConfig(metadata: file.metadata)
+        weights = try LlamaWeights(file: file, config: config)
+        rope = RoPE(config: config, factors: weights.ropeFrequencyFactors)
+        attention = Attention(headCount: config.headCount, kvHeadCount: config.kvHeadCount, headDimension: config.headDimension)
+        pool = ThreadPool(threads: max(1, threads))
+    }
+
+    public convenience init(path: String, threads: Int) throws {
+        try self.init(file: try GGUFFile(path: path), threads: threads)
+    }
+
+    /// A cache able to hold `capacity` positions of one sequence.
+    public func makeCache(capacity: Int) -> KVCache {
+        KVCache(config: config, capacity: capacity)
+    }
+
+    /// Evaluates `tokens` at the cache's next positions and appends their keys and
+    /// values to the cache. Writes each token's final hidden state (after the
+    /// output norm) to `hidden`, `tokens.count × hiddenSize` floats; pass them to
+    /// `logits` for the rows whose predictions are wanted.
+    public func forward(_ tokens: [Int], cache: KVCache, hidden: UnsafeMutablePointer<Float>) {
+        let n = tokens.count
+        guard n > 0 else { return }
+        precondition(cache.count + n <= cache.capacity, "KV cache overflow")
+        precondition(tokens.allSatisfy { $0 >= 0 && $0 < config.vocabularySize }, "token id outside the vocabulary")
+        let c = config
+        let past = cache.count
+        let scratch = Scratch(tokens: n, config: c)
+        defer { scratch.deallocate() }
+        let x = scratch.residual
+
+        let embedding = weights.tokenEmbedding
+        for (t, id) in tokens.enumerated() {
+            Dequantize.row(embedding.type, from: embedding.data + id * embedding.rowBytes, to: x + t * c.hiddenSize, count: c.hiddenSize)
+        }
+        let angles = rope.table(start: past, count: n)
+
+        for (l, layer) in weights.layers.enumerated() {
+            let keys = cache.keys(layer: l)
+            let values = cache.values(layer: l)
+            let newKeys = keys + past * c.kvDimension
+            let newValues = values + past * c.kvDimension
+
+            normalize(x, rows: n, weight: layer.attentionNorm, into: scratch.normed)
+            matmul(layer.query, input: scratch.normed, tokens: n, output: scratch.queries, pool: pool)
+            matmul(layer.key, input: scratch.normed, tokens: n, output: newKeys, pool: pool)
+            matmul(layer.value, input: scratch.normed, tokens: n, output: newValues, pool: pool)
+            rope.apply(angles, to: scratch.queries, rows: n, heads: c.headCount, stride: c.queryDimension)
+            rope.apply(angles, to: newKeys, rows: n, heads: c.kvHeadCount, stride: c.kvDimension)
+            attention(queries: scratch.queries, keys: keys, values: values, rows: n, past: past,
+                      output: scratch.attended, pool: pool)
+            matmul(layer.attentionOutput, input: scratch.attended, tokens: n, output: scratch.normed, pool: pool)
+            add(scratch.normed, into: x, count: n * c.hiddenSize)
+
+            normalize(x, rows: n, weight: layer.feedForwardNorm, into: scratch.normed)
+            matmul(layer.gate, input: scratch.normed, tokens: n, output: scratch.gate, pool: pool)
+            matmul(layer.up, input: scratch.normed, tokens: n, output: scratch.up, pool: pool)
+            siluMultiply(gate: scratch.gate, up: scratch.up, count: n * c.intermediateSize)
+            matmul(layer.down, input: scratch.gate, tokens: n, output: scratch.normed, pool: pool)
+            add(scratch.normed, into: x, count: n * c.hiddenSize)
+        }
+        normalize(x, rows: n, weight: weights.outputNorm, into: hidden)
+        cache.count = past + n
+    }
+
+    /// Logits over the vocabulary for `rows` final hidden states:
+    /// `rows × vocabularySize` floats into `output`.
+    public func logits(hidden: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>) {
+        matmul(weights.output, input: hidden, tokens: rows, output: output, pool: pool)
+    }
+
+    private func normalize(_ x: UnsafePointer<Float>, rows: Int, weight: [Float], into out: UnsafeMutablePointer<Float>) {
+        let h = config.hiddenSize
+        weight.withUnsafeBufferPointer { w in
+            for r in 0..<rows {
+                rmsNorm(x + r * h, weight: w.baseAddress!, count: h, epsilon: config.rmsEpsilon, output: out + r * h)
+            }
+        }
+    }
+
+    private func add(_ delta: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { x[i] += delta[i] }
+    }
+}
+
+/// The activations of one forward pass, allocated for its batch size.
+private struct Scratch {
+    let residual: UnsafeMutablePointer<Float>
+    let normed: UnsafeMutablePointer<Float>
+    let queries: UnsafeMutablePointer<Float>
+    let attended: UnsafeMutablePointer<Float>
+    let gate: UnsafeMutablePointer<Float>
+    let up: UnsafeMutablePointer<Float>
+
+    init(tokens n: Int, config c: LlamaConfig) {
+        residual = .allocate(capacity: n * c.hiddenSize)
+        normed = .allocate(capacity: n * max(c.hiddenSize, c.queryDimension))
+        queries = .allocate(capacity: n * c.queryDimension)
+        attended = .allocate(capacity: n * c.queryDimension)
+        gate = .allocate(capacity: n * c.intermediateSize)
+        up = .allocate(capacity: n * c.intermediateSize)
+    }
+
+    func deallocate() {
+        for p in [residual, normed, queries, attended, gate, up] { p.deallocate() }
+    }
+}
