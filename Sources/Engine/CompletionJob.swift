@@ -13,7 +13,7 @@ public struct CompletionJob: Sendable {
     public var stopTokenIds: Set<Int>
     /// Keep going past the end-of-sequence token.
     public var ignoreEOS: Bool
-    /// End-of-sequence and stop tokens are not honoured before this many tokens.
+    /// End-of-sequence and stop tokens cannot be generated before this many tokens.
     public var minTokens: Int
 
     public init(

@@ -8,17 +8,23 @@ import Tokenizer
 ///
 /// A prompt is evaluated in chunks of `prefillChunk` tokens, each one batched
 /// pass, and its logits are formed `logitRows` positions at a time, so memory
-/// stays bounded however long the prompt. One job runs at a time.
+/// stays bounded however long the prompt. Jobs submitted with `submit` take
+/// turns step by step on a scheduler thread, so a long generation does not
+/// hold up a short request; `run` does one job on the calling thread.
 public final class Engine: @unchecked Sendable {
     public let file: GGUFFile
     public let model: LlamaModel
     public let tokenizer: Tokenizer
-    public let prefillChunk = 512
+    public let prefillChunk: Int
     let logitRows = 128
-    private let lock = NSLock()
+    /// Held for every step on the model: the model's scratch space and thread
+    /// pool serve one step at a time.
+    let modelLock = NSLock()
+    lazy var scheduler = Scheduler(engine: self)
 
-    public init(file: GGUFFile, threads: Int) throws {
+    public init(file: GGUFFile, threads: Int, prefillChunk: Int = 512) throws {
         self.file = file
+        self.prefillChunk = max(1, prefillChunk)
         tokenizer = try Tokenizer(gguf: file)
         model = try LlamaModel(file: file, threads: threads)
         guard tokenizer.vocabularySize == model.config.vocabularySize else {
@@ -36,45 +42,31 @@ public final class Engine: @unchecked Sendable {
     public var contextLength: Int { model.config.contextLength }
     public var vocabularySize: Int { model.config.vocabularySize }
 
-    /// Runs one job. `onPromptScores` receives one entry per prompt token (nil for
-    /// the first, which has no context) when the job asks for prompt logprobs;
-    /// `onToken` receives each generated token and returns false to stop.
-    /// Returns why generation ended (`.length` when `maxTokens` is 0).
+    /// Runs one job to its end on the calling thread. `onPromptScores` receives
+    /// one entry per prompt token (nil for the first, which has no context) when
+    /// the job asks for prompt logprobs; `onToken` receives each generated token
+    /// and returns false to stop. Returns why generation ended (`.length` when
+    /// `maxTokens` is 0).
     @discardableResult
     public func run(
         _ job: CompletionJob,
         onPromptScores: ([PositionScore?]) -> Void = { _ in },
         onToken: (GeneratedToken) -> Bool = { _ in true }
     ) -> FinishReason {
-        lock.lock()
-        defer { lock.unlock() }
-        precondition(!job.prompt.isEmpty, "a job needs at least one prompt token")
-        let vocab = vocabularySize
-        let cache = model.makeCache(capacity: job.prompt.count + job.maxTokens)
-        let lastLogits = UnsafeMutablePointer<Float>.allocate(capacity: vocab)
-        defer { lastLogits.deallocate() }
-
-        let scores = prefill(job.prompt, cache: cache, topK: job.promptLogprobs, lastLogits: lastLogits)
-        if job.promptLogprobs != nil { onPromptScores(scores) }
-        guard job.maxTokens > 0 else { return .length }
-
-        var sampler = Sampler(job.sampling)
-        let hidden = UnsafeMutablePointer<Float>.allocate(capacity: config.hiddenSize)
-        defer { hidden.deallocate() }
-        for step in 0..<job.maxTokens {
-            let id = sampler.sample(lastLogits, count: vocab)
-            let s = scoreLogits(lastLogits, vocabularySize: vocab, target: id, topK: job.logprobs ?? 0)
-            let token = GeneratedToken(id: id, logprob: s.logprob, rank: s.rank, top: s.top)
-            guard onToken(token) else { return .stoppedByCaller }
-            if step + 1 >= job.minTokens {
-                if job.stopTokenIds.contains(id) { return .stopToken(id) }
-                if !job.ignoreEOS, id == tokenizer.eosTokenId { return .stopToken(id) }
+        let sequence = SequenceRun(job: job, model: model)
+        var reason = FinishReason.length
+        while !sequence.isFinished {
+            modelLock.lock()
+            sequence.step(engine: self) { event in
+                switch event {
+                case .promptScores(let s): onPromptScores(s); return true
+                case .token(let t): return onToken(t)
+                case .finished(let r): reason = r; return true
+                }
             }
-            if step + 1 == job.maxTokens { break }
-            model.forward([id], cache: cache, hidden: hidden)
-            model.logits(hidden: hidden, rows: 1, output: lastLogits)
+            modelLock.unlock()
         }
-        return .length
+        return reason
     }
 
     /// Scores every position of `tokens` and returns the top `topK` there.
@@ -84,48 +76,72 @@ public final class Engine: @unchecked Sendable {
         return result
     }
 
-    /// Evaluates the prompt into `cache`, scoring positions when `topK` is set,
-    /// and leaves the logits after the last prompt token in `lastLogits`.
-    private func prefill(_ prompt: [Int], cache: KVCache, topK: Int?, lastLogits: UnsafeMutablePointer<Float>) -> [PositionScore?] {
+    /// Queues a job on the scheduler and returns its events as they happen; the
+    /// stream ends after `.finished`. Cancelling the consuming task, or dropping
+    /// the stream, cancels the job and frees its memory at the next step.
+    public func submit(_ job: CompletionJob) -> AsyncStream<EngineEvent> {
+        scheduler.submit(job)
+    }
+
+    /// Jobs waiting or running on the scheduler.
+    public var activeJobs: Int { scheduler.activeCount }
+
+    // MARK: - Steps (called with modelLock held)
+
+    /// Evaluates `prompt[range]` into `cache`, scoring positions when `topK` is
+    /// set; when the range ends the prompt, leaves the next-token logits in `lastLogits`.
+    func evaluate(prompt: [Int], range: Range<Int>, cache: KVCache, topK: Int?,
+                  scores: inout [PositionScore?], lastLogits: UnsafeMutablePointer<Float>) {
         let vocab = vocabularySize
         let hiddenSize = config.hiddenSize
-        var scores = [PositionScore?](repeating: nil, count: topK == nil ? 0 : prompt.count)
-        let chunk = min(prefillChunk, prompt.count)
-        let hidden = UnsafeMutablePointer<Float>.allocate(capacity: chunk * hiddenSize)
+        let count = range.count
+        let hidden = UnsafeMutablePointer<Float>.allocate(capacity: count * hiddenSize)
         defer { hidden.deallocate() }
-        let logitCapacity = topK == nil ? 1 : min(logitRows, chunk)
-        let logits = UnsafeMutablePointer<Float>.allocate(capacity: logitCapacity * vocab)
-        defer { logits.deallocate() }
+        model.forward(Array(prompt[range]), cache: cache, hidden: hidden)
+        let endsPrompt = range.upperBound == prompt.count
 
-        var start = 0
-        while start < prompt.count {
-            let end = min(start + chunk, prompt.count)
-            model.forward(Array(prompt[start..<end]), cache: cache, hidden: hidden)
-            if let k = topK {
-                // Row r predicts the token at start + r + 1.
-                var first = 0
-                while first < end - start {
-                    let rows = min(logitCapacity, end - start - first)
-                    model.logits(hidden: hidden + first * hiddenSize, rows: rows, output: logits)
-                    let base = start + first
-                    scores.withUnsafeMutableBufferPointer { out in
-                        model.pool.parallelFor(rows) { r in
-                            let target = base + r + 1
-                            guard target < prompt.count else { return }
-                            let s = scoreLogits(logits + r * vocab, vocabularySize: vocab, target: prompt[target], topK: k)
-                            out[target] = PositionScore(tokenId: prompt[target], logprob: s.logprob, rank: s.rank, top: s.top)
-                        }
-                    }
-                    if base + rows == prompt.count {
-                        lastLogits.update(from: logits + (rows - 1) * vocab, count: vocab)
-                    }
-                    first += rows
-                }
-            } else if end == prompt.count {
-                model.logits(hidden: hidden + (end - start - 1) * hiddenSize, rows: 1, output: lastLogits)
-            }
-            start = end
+        guard let k = topK else {
+            if endsPrompt { model.logits(hidden: hidden + (count - 1) * hiddenSize, rows: 1, output: lastLogits) }
+            return
         }
-        return scores
+        let capacity = min(logitRows, count)
+        let logits = UnsafeMutablePointer<Float>.allocate(capacity: capacity * vocab)
+        defer { logits.deallocate() }
+        var first = 0
+        while first < count {
+            let rows = min(capacity, count - first)
+            model.logits(hidden: hidden + first * hiddenSize, rows: rows, output: logits)
+            // Row r predicts the token at position base + r + 1.
+            let base = range.lowerBound + first
+            scores.withUnsafeMutableBufferPointer { out in
+                model.pool.parallelFor(rows) { r in
+                    let target = base + r + 1
+                    guard target < prompt.count else { return }
+                    let s = scoreLogits(logits + r * vocab, vocabularySize: vocab, target: prompt[target], topK: k)
+                    out[target] = PositionScore(tokenId: prompt[target], logprob: s.logprob, rank: s.rank, top: s.top)
+                }
+            }
+            if endsPrompt, base + rows == prompt.count {
+                lastLogits.update(from: logits + (rows - 1) * vocab, count: vocab)
+            }
+            first += rows
+        }
     }
+
+    /// Evaluates one generated token and leaves the next-token logits in `lastLogits`.
+    func evaluate(token: Int, cache: KVCache, lastLogits: UnsafeMutablePointer<Float>) {
+        var hidden = [Float](repeating: 0, count: config.hiddenSize)
+        hidden.withUnsafeMutableBufferPointer { h in
+            model.forward([token], cache: cache, hidden: h.baseAddress!)
+            model.logits(hidden: h.baseAddress!, rows: 1, output: lastLogits)
+        }
+    }
+}
+
+/// What a submitted job reports, in order: prompt scores (when asked for), each
+/// generated token, then why it finished.
+public enum EngineEvent: Sendable, Equatable {
+    case promptScores([PositionScore?])
+    case token(GeneratedToken)
+    case finished(FinishReason)
 }

@@ -1,23 +1,43 @@
 import Foundation
 
 /// How the next token is chosen from the logits. Temperature 0 is greedy.
-/// The filters apply in vLLM's order: temperature, then top-k, top-p, min-p.
+/// Adjustments apply in vLLM's order: logit bias, then the repetition,
+/// frequency and presence penalties, then temperature, top-k, top-p, min-p.
+/// Reported logprobs never see any of this: they come from the raw logits.
 public struct SamplingParameters: Sendable, Equatable {
-    public var temperature: Float = 1
-    public var topK: Int = 0          // 0 or -1: off
-    public var topP: Float = 1
-    public var minP: Float = 0
-    public var seed: UInt64? = nil
+    public var temperature: Float
+    public var topK: Int               // 0 or -1: off
+    public var topP: Float
+    public var minP: Float
+    public var seed: UInt64?
+    /// Subtracted once from the logit of every token already generated.
+    public var presencePenalty: Float
+    /// Subtracted from a token's logit per time it was already generated.
+    public var frequencyPenalty: Float
+    /// Divides positive and multiplies negative logits of tokens seen in the prompt or output.
+    public var repetitionPenalty: Float
+    /// Added to the logits of these token ids.
+    public var logitBias: [Int: Float]
 
-    public init(temperature: Float = 1, topK: Int = 0, topP: Float = 1, minP: Float = 0, seed: UInt64? = nil) {
+    public init(temperature: Float = 1, topK: Int = 0, topP: Float = 1, minP: Float = 0, seed: UInt64? = nil,
+                presencePenalty: Float = 0, frequencyPenalty: Float = 0, repetitionPenalty: Float = 1,
+                logitBias: [Int: Float] = [:]) {
         self.temperature = temperature
         self.topK = topK
         self.topP = topP
         self.minP = minP
         self.seed = seed
+        self.presencePenalty = presencePenalty
+        self.frequencyPenalty = frequencyPenalty
+        self.repetitionPenalty = repetitionPenalty
+        self.logitBias = logitBias
     }
 
     public var isGreedy: Bool { temperature == 0 }
+
+    var adjustsLogits: Bool {
+        presencePenalty != 0 || frequencyPenalty != 0 || repetitionPenalty != 1 || !logitBias.isEmpty
+    }
 }
 
 /// Picks tokens for one sequence; owns its random stream so that a seeded
@@ -25,6 +45,7 @@ public struct SamplingParameters: Sendable, Equatable {
 struct Sampler {
     let parameters: SamplingParameters
     private var random: SeededGenerator
+    private var adjusted: [Float] = []
 
     init(_ parameters: SamplingParameters) {
         self.parameters = parameters
@@ -32,30 +53,57 @@ struct Sampler {
         random = SeededGenerator(seed: parameters.seed ?? system.next())
     }
 
-    /// The chosen token id for one row of (already adjusted) logits.
-    mutating func sample(_ logits: UnsafePointer<Float>, count: Int) -> Int {
+    /// The chosen token for one row of raw logits. `prompt` and `generated` feed
+    /// the penalties; `banned` tokens (end-of-sequence before `min_tokens`) are
+    /// never chosen.
+    mutating func sample(_ raw: UnsafePointer<Float>, count: Int, prompt: [Int], generated: [Int], banned: Set<Int>) -> Int {
+        guard parameters.adjustsLogits || !banned.isEmpty else { return choose(raw, count: count) }
+        if adjusted.count != count { adjusted = [Float](repeating: 0, count: count) }
+        return adjusted.withUnsafeMutableBufferPointer { buffer in
+            let logits = buffer.baseAddress!
+            logits.update(from: raw, count: count)
+            for (id, bias) in parameters.logitBias where id >= 0 && id < count { logits[id] += bias }
+            if parameters.repetitionPenalty != 1 {
+                let p = parameters.repetitionPenalty
+                for id in Set(prompt).union(generated) where id < count {
+                    logits[id] = logits[id] > 0 ? logits[id] / p : logits[id] * p
+                }
+            }
+            if parameters.frequencyPenalty != 0 || parameters.presencePenalty != 0 {
+                var counts: [Int: Int] = [:]
+                for id in generated { counts[id, default: 0] += 1 }
+                for (id, n) in counts where id < count {
+                    logits[id] -= parameters.frequencyPenalty * Float(n) + parameters.presencePenalty
+                }
+            }
+            for id in banned where id >= 0 && id < count { logits[id] = -.infinity }
+            return choose(logits, count: count)
+        }
+    }
+
+    private mutating func choose(_ logits: UnsafePointer<Float>, count: Int) -> Int {
         if parameters.isGreedy { return argmax(logits, count: count) }
         let t = Double(parameters.temperature)
         var maxLogit = -Double.infinity
         for i in 0..<count { maxLogit = max(maxLogit, Double(logits[i])) }
         guard maxLogit.isFinite else { return argmax(logits, count: count) }
 
-        // Candidates with their probability at this temperature, best first.
+        // Candidates with their unnormalised probability at this temperature.
         var candidates: [(id: Int, p: Double)] = []
         candidates.reserveCapacity(count)
-        var total = 0.0
         for i in 0..<count {
             let p = exp((Double(logits[i]) - maxLogit) / t)
-            if p > 0 { candidates.append((i, p)); total += p }
+            if p > 0 { candidates.append((i, p)) }
         }
-        // Plain temperature sampling needs no order; the filters below do.
-        let filters = parameters.topK > 0 || parameters.topP < 1 || parameters.minP > 0
-        if filters { candidates.sort { $0.p > $1.p || ($0.p == $1.p && $0.id < $1.id) } }
+        // Plain temperature sampling needs no order; the filters do.
+        if parameters.topK > 0 || parameters.topP < 1 || parameters.minP > 0 {
+            candidates.sort { $0.p > $1.p || ($0.p == $1.p && $0.id < $1.id) }
+        }
         if parameters.topK > 0, candidates.count > parameters.topK {
             candidates.removeSubrange(parameters.topK...)
         }
-        if parameters.topK > 0 { total = candidates.reduce(0) { $0 + $1.p } }
         if parameters.topP < 1 {
+            let total = candidates.reduce(0) { $0 + $1.p }
             var kept = 0, mass = 0.0
             while kept < candidates.count {
                 mass += candidates[kept].p
@@ -68,7 +116,7 @@ struct Sampler {
             let floor = best * Double(parameters.minP)
             candidates.removeAll { $0.p < floor }
         }
-        total = candidates.reduce(0) { $0 + $1.p }
+        let total = candidates.reduce(0) { $0 + $1.p }
         var target = random.nextUnit() * total
         for candidate in candidates {
             target -= candidate.p

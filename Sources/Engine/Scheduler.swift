@@ -1,0 +1,92 @@
+import Foundation
+import Model
+
+/// Runs submitted jobs on one dedicated thread, giving each active job one step
+/// in turn (a prefill chunk or a generated token), so a long job never blocks a
+/// short one. Jobs whose consumer has gone are dropped at their next turn.
+final class Scheduler: @unchecked Sendable {
+    private unowned let engine: Engine
+    private let condition = NSCondition()
+    private var waiting: [Entry] = []
+    private var running: [Entry] = []
+    private var thread: Thread?
+
+    private final class Entry: @unchecked Sendable {
+        let sequence: SequenceRun
+        let continuation: AsyncStream<EngineEvent>.Continuation
+        /// Set from the stream's termination handler, on any thread.
+        private let lock = NSLock()
+        private var _cancelled = false
+        var cancelled: Bool {
+            get { lock.lock(); defer { lock.unlock() }; return _cancelled }
+            set { lock.lock(); _cancelled = newValue; lock.unlock() }
+        }
+        init(sequence: SequenceRun, continuation: AsyncStream<EngineEvent>.Continuation) {
+            self.sequence = sequence
+            self.continuation = continuation
+        }
+    }
+
+    init(engine: Engine) { self.engine = engine }
+
+    var activeCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return waiting.count + running.count
+    }
+
+    func submit(_ job: CompletionJob) -> AsyncStream<EngineEvent> {
+        let (stream, continuation) = AsyncStream<EngineEvent>.makeStream(bufferingPolicy: .unbounded)
+        let entry = Entry(sequence: SequenceRun(job: job, model: engine.model), continuation: continuation)
+        continuation.onTermination = { [weak entry, condition] _ in
+            entry?.cancelled = true
+            condition.lock(); condition.signal(); condition.unlock()
+        }
+        condition.lock()
+        waiting.append(entry)
+        if thread == nil {
+            let t = Thread { [weak self] in self?.loop() }
+            t.name = "baseserve-scheduler"
+            t.stackSize = 8 << 20
+            thread = t
+            t.start()
+        }
+        condition.signal()
+        condition.unlock()
+        return stream
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            running.append(contentsOf: waiting)
+            waiting.removeAll()
+            running.removeAll { entry in
+                if entry.cancelled { entry.sequence.cancel() }
+                return entry.sequence.isFinished
+            }
+            while running.isEmpty && waiting.isEmpty {
+                condition.wait()
+                running.append(contentsOf: waiting)
+                waiting.removeAll()
+            }
+            let turn = running
+            condition.unlock()
+
+            for entry in turn where !entry.cancelled && !entry.sequence.isFinished {
+                engine.modelLock.lock()
+                entry.sequence.step(engine: engine) { event in
+                    switch event {
+                    case .promptScores(let s): entry.continuation.yield(.promptScores(s))
+                    case .token(let t): entry.continuation.yield(.token(t))
+                    case .finished(let r):
+                        entry.continuation.yield(.finished(r))
+                        entry.continuation.finish()
+                    }
+                    return !entry.cancelled
+                }
+                engine.modelLock.unlock()
+            }
+        }
+    }
+}

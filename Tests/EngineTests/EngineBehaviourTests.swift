@@ -1,0 +1,115 @@
+import Engine
+import Kernels
+import TestSupport
+import XCTest
+
+/// What a caller of the engine relies on beyond the numbers themselves.
+final class EngineBehaviourTests: XCTestCase {
+    static var engine: Engine?
+
+    private func tiny() throws -> Engine {
+        if let e = Self.engine { return e }
+        let e = try Engine(modelPath: try TestPaths.require(TestPaths.tinyLlama3), threads: 2)
+        Self.engine = e
+        return e
+    }
+
+    func testScoringOnlyGeneratesNothing() throws {
+        let engine = try tiny()
+        var generated = 0
+        var scores: [PositionScore?] = []
+        let reason = engine.run(CompletionJob(prompt: [128_000, 791, 6864], promptLogprobs: 3, maxTokens: 0),
+                                onPromptScores: { scores = $0 }, onToken: { _ in generated += 1; return true })
+        XCTAssertEqual(reason, .length)
+        XCTAssertEqual(generated, 0)
+        XCTAssertEqual(scores.count, 3)
+        XCTAssertNil(scores[0])
+        XCTAssertEqual(scores[1]?.tokenId, 791)
+        XCTAssertEqual(scores[2]?.top.count, 3)
+    }
+
+    func testPromptLogprobsZeroGivesLogprobAndRankWithoutAlternatives() throws {
+        let scores = try tiny().score([128_000, 791, 6864, 315], topK: 0)
+        for s in scores.dropFirst() {
+            XCTAssertNotNil(s)
+            XCTAssertEqual(s?.top.count, 0)
+            XCTAssertGreaterThanOrEqual(s?.rank ?? 0, 1)
+            XCTAssertLessThanOrEqual(s?.logprob ?? 1, 0)
+        }
+    }
+
+    func testSameSeedSameTokensAndDifferentSeedsDiffer() throws {
+        let engine = try tiny()
+        func sample(_ seed: UInt64) -> [Int] {
+            var ids: [Int] = []
+            engine.run(CompletionJob(prompt: [128_000, 791], maxTokens: 12,
+                                     sampling: SamplingParameters(temperature: 1.5, seed: seed), ignoreEOS: true),
+                       onToken: { ids.append($0.id); return true })
+            return ids
+        }
+        XCTAssertEqual(sample(7), sample(7))
+        XCTAssertNotEqual(sample(7), sample(8))
+    }
+
+    func testStopTokenEndsGenerationAfterMinTokens() throws {
+        let engine = try tiny()
+        var greedy: [Int] = []
+        engine.run(CompletionJob(prompt: [128_000, 791], maxTokens: 6, sampling: SamplingParameters(temperature: 0), ignoreEOS: true),
+                   onToken: { greedy.append($0.id); return true })
+        let stop = greedy[2]
+        var ids: [Int] = []
+        let reason = engine.run(CompletionJob(prompt: [128_000, 791], maxTokens: 6, sampling: SamplingParameters(temperature: 0),
+                                              stopTokenIds: [stop], ignoreEOS: true),
+                                onToken: { ids.append($0.id); return true })
+        let firstStop = greedy.firstIndex(of: stop)!
+        XCTAssertEqual(reason, .stopToken(stop))
+        XCTAssertEqual(ids, Array(greedy[...firstStop]))
+
+        var late: [Int] = []
+        _ = engine.run(CompletionJob(prompt: [128_000, 791], maxTokens: 6, sampling: SamplingParameters(temperature: 0),
+                                     stopTokenIds: [stop], ignoreEOS: true, minTokens: 6),
+                       onToken: { late.append($0.id); return true })
+        XCTAssertEqual(late.count, 6, "min_tokens keeps going past stop tokens")
+        XCTAssertFalse(late.contains(stop), "before min_tokens a stop token cannot be chosen")
+    }
+
+    func testCallerCanStopGeneration() throws {
+        var count = 0
+        let reason = try tiny().run(CompletionJob(prompt: [128_000], maxTokens: 10, ignoreEOS: true),
+                                    onToken: { _ in count += 1; return count < 3 })
+        XCTAssertEqual(reason, .stoppedByCaller)
+        XCTAssertEqual(count, 3)
+    }
+
+    func testGeneratedTokenCarriesItsRankAndAlternatives() throws {
+        var tokens: [GeneratedToken] = []
+        try tiny().run(CompletionJob(prompt: [128_000, 791], maxTokens: 3, logprobs: 4, sampling: SamplingParameters(temperature: 0), ignoreEOS: true),
+                       onToken: { tokens.append($0); return true })
+        for t in tokens {
+            XCTAssertEqual(t.rank, 1, "greedy picks the top token")
+            XCTAssertEqual(t.top.count, 4)
+            XCTAssertEqual(t.top.first?.id, t.id)
+            XCTAssertEqual(t.top.first?.logprob, t.logprob)
+        }
+    }
+
+    func testPromptLogprobsJSONAppendsTheActualTokenBelowTheTopK() {
+        let score = PositionScore(tokenId: 3575, logprob: -11.5, rank: 2923,
+                                  top: [TokenLogprob(id: 29, logprob: -0.86), TokenLogprob(id: 28, logprob: -2.65)])
+        var w = JSONWriter()
+        w.promptLogprobsEntry(score, topK: 2, decode: { ["29": "-", "28": ",", "3575": " capital"]["\($0)"]! })
+        XCTAssertEqual(w.output, #"{"29":{"logprob":-0.86,"rank":1,"decoded_token":"-"},"28":{"logprob":-2.65,"rank":2,"decoded_token":","},"3575":{"logprob":-11.5,"rank":2923,"decoded_token":" capital"}}"#)
+
+        var inTop = JSONWriter()
+        let top1 = PositionScore(tokenId: 29, logprob: -0.86, rank: 1, top: [TokenLogprob(id: 29, logprob: -0.86)])
+        inTop.promptLogprobsEntry(top1, topK: 1, decode: { _ in "\"-\"" })
+        XCTAssertEqual(inTop.output, #"{"29":{"logprob":-0.86,"rank":1,"decoded_token":"\"-\""}}"#)
+
+        var first = JSONWriter()
+        first.promptLogprobsEntry(nil, topK: 5, decode: { _ in "" })
+        XCTAssertEqual(first.output, "null")
+        var inf = JSONWriter()
+        inf.logprob(-.infinity)
+        XCTAssertEqual(inf.output, "-9999.0")
+    }
+}
