@@ -15,6 +15,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Reading .gguf files: header, metadata, tensor table, memory-mapped data.
@@ -34,11 +38,29 @@ let package = Package(
         .target(name: "Model", dependencies: ["GGUF", "Kernels"]),
         // Scoring and generation on top of the model and tokenizer.
         .target(name: "Engine", dependencies: ["GGUF", "Tokenizer", "Kernels", "Model"]),
+        // One protocol for "something that completes": the local engine now, an
+        // upstream OpenAI-compatible server later.
+        .target(name: "Backends", dependencies: ["Engine", "Tokenizer"]),
+        // The OpenAI-compatible HTTP API: wire types, validation, routes, SSE, errors.
+        .target(
+            name: "API",
+            dependencies: [
+                "Backends",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .executableTarget(
             name: "BaseServe",
             dependencies: [
                 "Engine",
+                "Backends",
+                "API",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Paths of the real files tests use, and the golden reference format.
@@ -48,5 +70,13 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "GGUF", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Tokenizer", "Model", "Kernels", "GGUF", "TestSupport"]),
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Engine", "TestSupport"]),
+        .testTarget(
+            name: "APITests",
+            dependencies: [
+                "API", "Backends", "Engine", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
     ]
 )

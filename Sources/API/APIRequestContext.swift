@@ -1,0 +1,40 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// The request context: Hummingbird's core storage plus what the request log
+/// line and metrics need to know once the response is written.
+public struct APIRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let record = RequestRecord()
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+    }
+
+    /// Bodies are read by the handlers with the server's own limit.
+    public var maxUploadSize: Int { .max }
+}
+
+/// Facts about one request, filled in by handlers as they learn them.
+public final class RequestRecord: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _principal: Principal?
+    private var _model: String?
+    private var _promptTokens = 0
+    private var _completionTokens = 0
+
+    func setPrincipal(_ p: Principal) { lock.withLock { _principal = p } }
+    func setModel(_ m: String) { lock.withLock { _model = m } }
+    func addTokens(prompt: Int = 0, completion: Int = 0) {
+        lock.withLock {
+            _promptTokens += prompt
+            _completionTokens += completion
+        }
+    }
+
+    public var principal: Principal? { lock.withLock { _principal } }
+    public var model: String? { lock.withLock { _model } }
+    public var promptTokens: Int { lock.withLock { _promptTokens } }
+    public var completionTokens: Int { lock.withLock { _completionTokens } }
+}

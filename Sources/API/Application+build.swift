@@ -1,0 +1,91 @@
+import Backends
+import Hummingbird
+import Logging
+
+/// How the server runs.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// The largest `logprobs` / `prompt_logprobs` a request may ask for.
+    public var maxLogprobs: Int
+    /// Request bodies beyond this many bytes get a 413.
+    public var maxBodyBytes: Int
+    public var version: String
+
+    public init(host: String = "127.0.0.1", port: Int = 8000, maxLogprobs: Int = 20, maxBodyBytes: Int = 16 << 20,
+                version: String = BaseServeVersion.current) {
+        self.host = host
+        self.port = port
+        self.maxLogprobs = maxLogprobs
+        self.maxBodyBytes = maxBodyBytes
+        self.version = version
+    }
+
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+}
+
+public enum BaseServeVersion {
+    public static let current = "0.1.0"
+}
+
+/// The router with every route; the authenticator guards `/v1/*`, `/tokenize`
+/// and `/detokenize` (nil: no authentication, for loopback-only servers).
+public func buildRouter(models: ModelRegistry, authenticator: (any APIKeyAuthenticator)?, configuration: ServerConfiguration,
+                        metrics: ServerMetrics, logger: Logger) -> Router<APIRequestContext> {
+    let router = Router(context: APIRequestContext.self)
+    let known = KnownRoutes()
+    router.add(middleware: RequestLogMiddleware(metrics: metrics, routes: known, logger: logger))
+
+    // Public routes.
+    router.get("health") { _, _ in jsonResponse(.object([("status", "ok")])) }
+    router.get("version") { _, _ in jsonResponse(.object([("version", .string(configuration.version))])) }
+    router.get("metrics") { _, _ in
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+        return Response(status: .ok, headers: headers,
+                        body: .init(byteBuffer: ByteBuffer(string: metrics.render(pendingWork: models.pendingWork))))
+    }
+    router.get("openapi.json") { _, _ in
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+    }
+    let tokenizer = TokenizerController(models: models, configuration: configuration)
+    tokenizer.addPublicRoutes(to: router)
+
+    // Routes that need a key.
+    let protected = router.group()
+    let v1 = router.group("v1")
+    if let authenticator {
+        protected.add(middleware: AuthenticationMiddleware(authenticator: authenticator))
+        v1.add(middleware: AuthenticationMiddleware(authenticator: authenticator))
+    }
+    tokenizer.addProtectedRoutes(to: protected)
+    CompletionsController(models: models, configuration: configuration, metrics: metrics).addRoutes(to: v1)
+    ScoreController(models: models, configuration: configuration).addRoutes(to: v1)
+    v1.get("models") { _, context in
+        let data: [JSON] = models.visible(to: context.record.principal).map { backend in
+            let d = backend.descriptor
+            return .object([
+                ("id", .string(d.name)), ("object", "model"), ("created", .int(d.created)), ("owned_by", .string(d.ownedBy)),
+                ("root", .string(d.name)), ("parent", .null), ("max_model_len", .int(d.maxModelLength)),
+            ])
+        }
+        return jsonResponse(.object([("object", "list"), ("data", .array(data))]))
+    }
+
+    known.set(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
+    return router
+}
+
+/// The whole application, ready to `runService()`.
+public func buildApplication(models: ModelRegistry, authenticator: (any APIKeyAuthenticator)?, configuration: ServerConfiguration,
+                             metrics: ServerMetrics = ServerMetrics(), logger: Logger) -> some ApplicationProtocol {
+    let router = buildRouter(models: models, authenticator: authenticator, configuration: configuration, metrics: metrics, logger: logger)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "BaseServe"),
+        logger: logger)
+}

@@ -1,0 +1,226 @@
+import Backends
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `POST /v1/completions`, with vLLM's semantics: echo, logprobs, prompt_logprobs,
+/// batches of prompts, n choices, and SSE streaming.
+struct CompletionsController {
+    let models: ModelRegistry
+    let configuration: ServerConfiguration
+    let metrics: ServerMetrics
+
+    func addRoutes(to group: RouterGroup<APIRequestContext>) {
+        group.post("completions", use: complete)
+    }
+
+    @Sendable func complete(request: Request, context: APIRequestContext) async throws -> Response {
+        let body = try await request.jsonBody(limit: configuration.maxBodyBytes)
+        let parameters = try CompletionParameters(body: body, maxLogprobs: configuration.maxLogprobs)
+        let backend = try models.resolve(parameters.model, principal: context.record.principal)
+        let model = backend.descriptor
+        context.record.setModel(model.name)
+        var backendRequest = parameters.request
+        if backendRequest.truncatePromptTokens == -1 { backendRequest.truncatePromptTokens = model.maxModelLength }
+        let started = ContinuousClock.now
+        let events = try await backend.complete(backendRequest)
+        let formatter = CompletionFormatter(
+            parameters: parameters, id: "cmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased(),
+            created: Int(Date().timeIntervalSince1970), model: model.name)
+        let choiceCount = backendRequest.prompts.count * backendRequest.n
+        if parameters.stream {
+            return streamingResponse(events, formatter: formatter, choiceCount: choiceCount, started: started, record: context.record)
+        }
+
+        var choices = [ChoiceResult](repeating: ChoiceResult(), count: choiceCount)
+        var usage = CompletionUsage(promptTokens: 0, completionTokens: 0)
+        var firstToken = true
+        for try await event in events {
+            switch event {
+            case .prompt(let i, let ids, let texts, let text, let scores):
+                choices[i].prompt = PromptPart(tokenIds: ids, text: text, scores: scores ?? [], tokenTexts: texts)
+            case .delta(let i, let text, let tokens):
+                if firstToken, !tokens.isEmpty {
+                    firstToken = false
+                    metrics.recordTimeToFirstToken(seconds: seconds(since: started))
+                }
+                choices[i].text += text
+                choices[i].tokens += tokens
+            case .finished(let i, let reason, let stop):
+                choices[i].finishReason = reason
+                choices[i].stopReason = stop
+            case .usage(let u):
+                usage = u
+            }
+        }
+        context.record.addTokens(prompt: usage.promptTokens, completion: usage.completionTokens)
+        let json = formatter.envelope(
+            choices: choices.enumerated().map { choiceJSON(index: $0.offset, $0.element, formatter: formatter) },
+            usage: formatter.usage(usage))
+        return jsonResponse(json)
+    }
+
+    private func choiceJSON(index: Int, _ c: ChoiceResult, formatter: CompletionFormatter) -> JSON {
+        let p = formatter.parameters
+        let echo = p.request.echo
+        var text = c.text
+        if echo, let prompt = c.prompt { text = prompt.text + text }
+        var logprobs = JSON.null
+        if p.logprobs != nil {
+            logprobs = formatter.logprobsObject(prompt: echo ? c.prompt : nil, generated: c.tokens, textOffset: 0).0
+        }
+        var members: [(String, JSON)] = [
+            ("index", .int(index)), ("text", .string(text)), ("logprobs", logprobs),
+            ("finish_reason", formatter.finishReason(c.finishReason)), ("stop_reason", formatter.stopReason(c.stopReason)),
+        ]
+        if let k = p.promptLogprobs, let prompt = c.prompt {
+            members.append(("prompt_logprobs", formatter.promptLogprobs(prompt.scores, k: k)))
+        }
+        if p.returnTokenIds {
+            members.append(("prompt_token_ids", .array((c.prompt?.tokenIds ?? []).map { .int($0) })))
+            members.append(("token_ids", .array(c.tokens.map { .int($0.token.id) })))
+        }
+        return .object(members)
+    }
+
+    // MARK: Streaming
+
+    private func streamingResponse(_ events: AsyncThrowingStream<CompletionEvent, any Error>, formatter: CompletionFormatter,
+                                   choiceCount: Int, started: ContinuousClock.Instant, record: RequestRecord) -> Response {
+        let metrics = self.metrics
+        let body = ResponseBody { writer in
+            var state = StreamState(formatter: formatter, choiceCount: choiceCount)
+            var firstToken = true
+            do {
+                for try await event in events {
+                    if firstToken, case .delta(_, _, let tokens) = event, !tokens.isEmpty {
+                        firstToken = false
+                        metrics.recordTimeToFirstToken(seconds: seconds(since: started))
+                    }
+                    if case .usage(let u) = event { record.addTokens(prompt: u.promptTokens, completion: u.completionTokens) }
+                    for chunk in state.handle(event) {
+                        try await writer.write(ByteBuffer(string: "data: " + chunk.serialized + "\n\n"))
+                    }
+                }
+            } catch let error where !(error is CancellationError) {
+                // An error after the stream began is sent as a chunk holding the error.
+                try await writer.write(ByteBuffer(string: "data: " + APIError(error).json.serialized + "\n\n"))
+            }
+            try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+            try await writer.finish(nil)
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream; charset=utf-8"
+        headers[.cacheControl] = "no-cache"
+        return Response(status: .ok, headers: headers, body: body)
+    }
+}
+
+/// Turns backend events into stream chunks. A choice's latest text chunk is held
+/// until its next event, so that the finish reason rides on the last token's
+/// chunk, as vLLM sends it.
+struct StreamState {
+    let formatter: CompletionFormatter
+    var pending: [[(String, JSON)]?]
+    var offsets: [Int]
+    var promptTokens: [Int]
+    var completionTokens: [Int]
+    var promptIds: [[Int]?]
+
+    init(formatter: CompletionFormatter, choiceCount: Int) {
+        self.formatter = formatter
+        pending = Array(repeating: nil, count: choiceCount)
+        offsets = Array(repeating: 0, count: choiceCount)
+        promptTokens = Array(repeating: 0, count: choiceCount)
+        completionTokens = Array(repeating: 0, count: choiceCount)
+        promptIds = Array(repeating: nil, count: choiceCount)
+    }
+
+    var parameters: CompletionParameters { formatter.parameters }
+
+    mutating func handle(_ event: CompletionEvent) -> [JSON] {
+        switch event {
+        case .prompt(let i, let ids, let texts, let text, let scores):
+            promptTokens[i] = ids.count
+            guard parameters.request.echo else {
+                promptIds[i] = ids
+                return []
+            }
+            var logprobs = JSON.null
+            if parameters.logprobs != nil {
+                let part = PromptPart(tokenIds: ids, text: text, scores: scores ?? [], tokenTexts: texts)
+                let (object, next) = formatter.logprobsObject(prompt: part, generated: [], textOffset: offsets[i])
+                logprobs = object
+                offsets[i] = next
+            }
+            var members = choice(i, text: text, logprobs: logprobs)
+            if parameters.returnTokenIds {
+                members.append(("prompt_token_ids", .array(ids.map { .int($0) })))
+                members.append(("token_ids", .array([])))
+            }
+            return flush(i) + [chunk([.object(members)], choice: i)]
+        case .delta(let i, let text, let tokens):
+            guard !text.isEmpty || !tokens.isEmpty else { return [] }
+            completionTokens[i] += tokens.count
+            var logprobs = JSON.null
+            if parameters.logprobs != nil {
+                let (object, next) = formatter.logprobsObject(prompt: nil, generated: tokens, textOffset: offsets[i])
+                logprobs = object
+                offsets[i] = next
+            }
+            var members = choice(i, text: text, logprobs: logprobs)
+            if parameters.returnTokenIds {
+                if let ids = promptIds[i] {
+                    members.append(("prompt_token_ids", .array(ids.map { .int($0) })))
+                    promptIds[i] = nil
+                }
+                members.append(("token_ids", .array(tokens.map { .int($0.token.id) })))
+            }
+            let out = flush(i)
+            pending[i] = members
+            return out
+        case .finished(let i, let reason, let stop):
+            var members = pending[i] ?? choice(i, text: "", logprobs: .null)
+            pending[i] = nil
+            set(&members, "finish_reason", formatter.finishReason(reason))
+            set(&members, "stop_reason", formatter.stopReason(stop))
+            return [chunk([.object(members)], choice: i)]
+        case .usage(let u):
+            let rest = pending.indices.flatMap { flush($0) }
+            guard parameters.includeUsage else { return rest }
+            return rest + [formatter.envelope(choices: [], usage: formatter.usage(u))]
+        }
+    }
+
+    private func choice(_ i: Int, text: String, logprobs: JSON) -> [(String, JSON)] {
+        [("index", .int(i)), ("text", .string(text)), ("logprobs", logprobs), ("finish_reason", .null), ("stop_reason", .null)]
+    }
+
+    private func set(_ members: inout [(String, JSON)], _ key: String, _ value: JSON) {
+        if let k = members.firstIndex(where: { $0.0 == key }) { members[k].1 = value } else { members.append((key, value)) }
+    }
+
+    private mutating func flush(_ i: Int) -> [JSON] {
+        guard let members = pending[i] else { return [] }
+        pending[i] = nil
+        return [chunk([.object(members)], choice: i)]
+    }
+
+    private func chunk(_ choices: [JSON], choice i: Int) -> JSON {
+        let usage: JSON? = parameters.includeUsage && parameters.continuousUsageStats
+            ? formatter.usage(CompletionUsage(promptTokens: promptTokens[i], completionTokens: completionTokens[i]))
+            : nil
+        return formatter.envelope(choices: choices, usage: usage)
+    }
+}
+
+func seconds(since start: ContinuousClock.Instant) -> Double {
+    let d = ContinuousClock.now - start
+    return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+}
+
+func jsonResponse(_ json: JSON, status: HTTPResponse.Status = .ok) -> Response {
+    var headers = HTTPFields()
+    headers[.contentType] = "application/json"
+    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json.serialized)))
+}

@@ -1,0 +1,222 @@
+/// The OpenAPI 3.1 description of the routes, served at `/openapi.json`. A test
+/// checks that the paths here are exactly the routes the app serves.
+public enum OpenAPIDocument {
+    public static let json = #"""
+{
+  "openapi": "3.1.0",
+  "info": {
+    "title": "BaseServe",
+    "version": "0.1.0",
+    "description": "An OpenAI-compatible API for base language models, with vLLM's /v1/completions semantics (prompt_logprobs, echo, logprobs) and exact scoring at /v1/score."
+  },
+  "components": {
+    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+    "schemas": {
+      "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {"type": "object", "required": ["message", "type"], "properties": {
+          "message": {"type": "string"}, "type": {"type": "string"},
+          "param": {"type": ["string", "null"]}, "code": {"type": ["string", "null"]}}}}
+      },
+      "Prompt": {
+        "oneOf": [
+          {"type": "string"},
+          {"type": "array", "items": {"type": "string"}},
+          {"type": "array", "items": {"type": "integer"}},
+          {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}}
+        ]
+      },
+      "CompletionRequest": {
+        "type": "object",
+        "required": ["prompt"],
+        "properties": {
+          "model": {"type": "string", "description": "Required unless exactly one model is served."},
+          "prompt": {"$ref": "#/components/schemas/Prompt"},
+          "max_tokens": {"type": ["integer", "null"], "minimum": 0, "default": 16, "description": "0 only with echo (scores the prompt); null: as many as the context leaves."},
+          "echo": {"type": "boolean", "default": false},
+          "logprobs": {"type": ["integer", "null"], "minimum": 0, "maximum": 20},
+          "prompt_logprobs": {"type": ["integer", "null"], "minimum": 0, "maximum": 20, "description": "Defaults to logprobs when echo is set; not allowed with stream."},
+          "n": {"type": "integer", "minimum": 1, "default": 1},
+          "temperature": {"type": "number", "minimum": 0, "maximum": 2, "default": 1},
+          "top_p": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 1},
+          "top_k": {"type": "integer", "minimum": -1, "default": 0},
+          "min_p": {"type": "number", "minimum": 0, "maximum": 1, "default": 0},
+          "seed": {"type": ["integer", "null"]},
+          "presence_penalty": {"type": "number", "minimum": -2, "maximum": 2, "default": 0},
+          "frequency_penalty": {"type": "number", "minimum": -2, "maximum": 2, "default": 0},
+          "repetition_penalty": {"type": "number", "exclusiveMinimum": 0, "default": 1},
+          "logit_bias": {"type": ["object", "null"], "additionalProperties": {"type": "number"}},
+          "min_tokens": {"type": "integer", "minimum": 0, "default": 0},
+          "ignore_eos": {"type": "boolean", "default": false},
+          "stop": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}, {"type": "null"}]},
+          "stop_token_ids": {"type": ["array", "null"], "items": {"type": "integer"}},
+          "include_stop_str_in_output": {"type": "boolean", "default": false},
+          "add_special_tokens": {"type": "boolean", "default": true},
+          "truncate_prompt_tokens": {"type": ["integer", "null"], "minimum": -1},
+          "skip_special_tokens": {"type": "boolean", "default": true},
+          "spaces_between_special_tokens": {"type": "boolean", "default": true},
+          "return_tokens_as_token_ids": {"type": "boolean", "default": false},
+          "return_token_ids": {"type": "boolean", "default": false},
+          "stream": {"type": "boolean", "default": false},
+          "stream_options": {"type": ["object", "null"], "properties": {"include_usage": {"type": "boolean"}, "continuous_usage_stats": {"type": "boolean"}}},
+          "user": {"type": ["string", "null"]},
+          "suffix": {"type": "null", "description": "Not supported: any value is a 400."},
+          "best_of": {"type": ["integer", "null"], "description": "Accepted and ignored."}
+        }
+      },
+      "Logprobs": {
+        "type": "object",
+        "properties": {
+          "tokens": {"type": "array", "items": {"type": "string"}},
+          "token_logprobs": {"type": "array", "items": {"type": ["number", "null"]}},
+          "top_logprobs": {"type": "array", "items": {"type": ["object", "null"], "additionalProperties": {"type": "number"}}},
+          "text_offset": {"type": "array", "items": {"type": "integer"}}
+        }
+      },
+      "PromptLogprobs": {
+        "type": "array",
+        "items": {"type": ["object", "null"], "additionalProperties": {"type": "object", "properties": {
+          "logprob": {"type": "number"}, "rank": {"type": "integer"}, "decoded_token": {"type": "string"}}}}
+      },
+      "Usage": {
+        "type": "object",
+        "properties": {"prompt_tokens": {"type": "integer"}, "completion_tokens": {"type": "integer"}, "total_tokens": {"type": "integer"}}
+      },
+      "CompletionResponse": {
+        "type": "object",
+        "properties": {
+          "id": {"type": "string"}, "object": {"const": "text_completion"}, "created": {"type": "integer"}, "model": {"type": "string"},
+          "choices": {"type": "array", "items": {"type": "object", "properties": {
+            "index": {"type": "integer"}, "text": {"type": "string"},
+            "logprobs": {"oneOf": [{"$ref": "#/components/schemas/Logprobs"}, {"type": "null"}]},
+            "finish_reason": {"enum": ["length", "stop", null]},
+            "stop_reason": {"type": ["string", "integer", "null"]},
+            "prompt_logprobs": {"$ref": "#/components/schemas/PromptLogprobs"},
+            "prompt_token_ids": {"type": "array", "items": {"type": "integer"}},
+            "token_ids": {"type": "array", "items": {"type": "integer"}}}}},
+          "usage": {"$ref": "#/components/schemas/Usage"}
+        }
+      },
+      "ScoreRequest": {
+        "type": "object",
+        "properties": {
+          "model": {"type": "string"},
+          "context": {"type": "string"},
+          "continuations": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+          "context_token_ids": {"type": "array", "items": {"type": "integer"}},
+          "continuation_token_ids": {"oneOf": [{"type": "array", "items": {"type": "integer"}}, {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}}]},
+          "items": {"type": "array", "items": {"type": "object", "properties": {
+            "context": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "integer"}}]},
+            "continuation": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "integer"}}]}}}},
+          "add_special_tokens": {"type": "boolean", "default": true},
+          "top_logprobs": {"type": "integer", "minimum": 0, "maximum": 20, "default": 0}
+        }
+      },
+      "ScoreResponse": {
+        "type": "object",
+        "properties": {
+          "object": {"const": "score"}, "model": {"type": "string"},
+          "data": {"type": "array", "items": {"type": "object", "properties": {
+            "index": {"type": "integer"}, "logprob": {"type": "number"},
+            "token_logprobs": {"type": "array", "items": {"type": "number"}},
+            "tokens": {"type": "array", "items": {"type": "string"}},
+            "token_ids": {"type": "array", "items": {"type": "integer"}},
+            "ranks": {"type": "array", "items": {"type": "integer"}},
+            "is_greedy": {"type": "boolean"}, "num_tokens": {"type": "integer"}, "context_tokens": {"type": "integer"}}}},
+          "usage": {"$ref": "#/components/schemas/Usage"}
+        }
+      }
+    },
+    "responses": {
+      "Error": {"description": "An OpenAI-style error (400 invalid request, 401 bad key, 403 model not allowed, 404 unknown model, 413 body too large).",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    }
+  },
+  "paths": {
+    "/v1/completions": {
+      "post": {
+        "summary": "Complete or score prompts (vLLM's semantics).",
+        "security": [{"bearer": []}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CompletionRequest"}}}},
+        "responses": {
+          "200": {"description": "The completion; with stream, server-sent events of the same shape ending with data: [DONE].",
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CompletionResponse"}},
+                              "text/event-stream": {"schema": {"type": "string"}}}},
+          "default": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/v1/score": {
+      "post": {
+        "summary": "Log-likelihoods of continuations after a context; a shared context is evaluated once.",
+        "security": [{"bearer": []}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScoreRequest"}}}},
+        "responses": {
+          "200": {"description": "One result per continuation, in order.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScoreResponse"}}}},
+          "default": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/v1/models": {
+      "get": {
+        "summary": "The models this key may use.",
+        "security": [{"bearer": []}],
+        "responses": {
+          "200": {"description": "A list of models.", "content": {"application/json": {"schema": {"type": "object", "properties": {
+            "object": {"const": "list"},
+            "data": {"type": "array", "items": {"type": "object", "properties": {
+              "id": {"type": "string"}, "object": {"const": "model"}, "created": {"type": "integer"},
+              "owned_by": {"type": "string"}, "max_model_len": {"type": "integer"}}}}}}}}},
+          "default": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/tokenize": {
+      "post": {
+        "summary": "Token ids of a text.",
+        "security": [{"bearer": []}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["prompt"], "properties": {
+          "model": {"type": "string"}, "prompt": {"type": "string"}, "add_special_tokens": {"type": "boolean", "default": true},
+          "return_token_strs": {"type": "boolean", "default": false}}}}}},
+        "responses": {
+          "200": {"description": "The tokens.", "content": {"application/json": {"schema": {"type": "object", "properties": {
+            "count": {"type": "integer"}, "max_model_len": {"type": "integer"}, "tokens": {"type": "array", "items": {"type": "integer"}},
+            "token_strs": {"type": "array", "items": {"type": "string"}}}}}}},
+          "default": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/detokenize": {
+      "post": {
+        "summary": "The text of token ids.",
+        "security": [{"bearer": []}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["tokens"], "properties": {
+          "model": {"type": "string"}, "tokens": {"type": "array", "items": {"type": "integer"}}}}}}},
+        "responses": {
+          "200": {"description": "The text.", "content": {"application/json": {"schema": {"type": "object", "properties": {"prompt": {"type": "string"}}}}}},
+          "default": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/tokenizer_info": {
+      "get": {
+        "summary": "What a client needs to tokenize as the server does (special tokens, BOS rule, length).",
+        "parameters": [{"name": "model", "in": "query", "required": false, "schema": {"type": "string"}}],
+        "responses": {
+          "200": {"description": "Tokenizer facts.", "content": {"application/json": {"schema": {"type": "object", "properties": {
+            "tokenizer_class": {"type": "string"}, "bos_token": {"type": ["string", "null"]}, "bos_token_id": {"type": ["integer", "null"]},
+            "eos_token": {"type": ["string", "null"]}, "eos_token_id": {"type": ["integer", "null"]}, "add_bos_token": {"type": "boolean"},
+            "model_max_length": {"type": "integer"}, "vocab_size": {"type": "integer"}}}}}},
+          "default": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/health": {"get": {"summary": "200 when ready to serve.", "responses": {"200": {"description": "Ready."}}}},
+    "/version": {"get": {"summary": "The server's version.", "responses": {"200": {"description": "{\"version\": ...}"}}}},
+    "/metrics": {"get": {"summary": "Prometheus metrics (for operators).", "responses": {"200": {"description": "Prometheus text format.", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+    "/openapi.json": {"get": {"summary": "This document.", "responses": {"200": {"description": "OpenAPI 3.1 JSON."}}}}
+  }
+}
+"""#
+}

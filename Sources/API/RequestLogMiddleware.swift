@@ -1,0 +1,92 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// The outermost middleware: turns every failure (unknown route, wrong method,
+/// oversized or malformed body, anything thrown) into an OpenAI-style error
+/// response, and once the response is written logs one line and records metrics.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = APIRequestContext
+    let metrics: ServerMetrics
+    let routes: KnownRoutes
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        metrics.requestStarted()
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = errorResponse(for: error, request: request, context: context)
+        }
+        let status = response.status.code
+        let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
+        let record = context.record
+        let metrics = self.metrics
+        let logger = self.logger
+        let method = request.method.rawValue
+        let path = request.uri.path
+        let body = response.body
+        let finish: @Sendable () -> Void = {
+            let elapsed = ContinuousClock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            metrics.requestFinished()
+            metrics.recordRequest(route: route, status: status, seconds: seconds)
+            metrics.recordTokens(prompt: record.promptTokens, completion: record.completionTokens)
+            var line = "\(method) \(path) \(status) \(String(format: "%.3f", seconds))s"
+            if let model = record.model { line += " model=\(model)" }
+            if record.promptTokens > 0 || record.completionTokens > 0 {
+                line += " prompt_tokens=\(record.promptTokens) completion_tokens=\(record.completionTokens)"
+            }
+            if let p = record.principal { line += " key=\(p.name)" }
+            logger.info("\(line)")
+        }
+        response.body = ResponseBody(contentLength: body.contentLength) { writer in
+            do {
+                try await body.write(writer)
+                finish()
+            } catch {
+                finish()
+                throw error
+            }
+        }
+        return response
+    }
+
+    private func errorResponse(for error: any Error, request: Request, context: Context) -> Response {
+        var apiError = APIError(error)
+        if apiError.status == .notFound, context.endpointPath == "NotFound" || context.endpointPath == nil {
+            let allowed = routes.methods(for: request.uri.path)
+            if allowed.isEmpty {
+                apiError.message = "Not found: \(request.method.rawValue) \(request.uri.path) is not a route of this server."
+            } else {
+                apiError = APIError(status: .methodNotAllowed,
+                                    message: "Method \(request.method.rawValue) is not allowed on \(request.uri.path); use \(allowed.joined(separator: ", ")).")
+                apiError.headers[.allow] = allowed.joined(separator: ", ")
+            }
+        }
+        if apiError.status.code >= 500 {
+            logger.error("\(request.method.rawValue) \(request.uri.path) failed: \(error)")
+        }
+        return apiError.response
+    }
+}
+
+/// The routes the app serves, by path, for 405 answers.
+public final class KnownRoutes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var byPath: [String: [String]] = [:]
+
+    func set(_ routes: [(path: String, method: String)]) {
+        lock.withLock {
+            byPath = [:]
+            for r in routes { byPath[r.path, default: []].append(r.method) }
+        }
+    }
+
+    func methods(for path: String) -> [String] {
+        lock.withLock { (byPath[path] ?? []).sorted() }
+    }
+}

@@ -1,0 +1,118 @@
+import Backends
+import Hummingbird
+
+/// `POST /v1/score`: exact log-likelihoods of continuations after a context.
+///
+/// Forms: `{"context", "continuations": [...]}` (or `"continuation"`), the
+/// token-id forms `context_token_ids` / `continuation_token_ids` (a list, or a
+/// list of lists), or `items: [{context, continuation}]` (each text or token ids).
+struct ScoreController {
+    let models: ModelRegistry
+    let configuration: ServerConfiguration
+
+    func addRoutes(to group: RouterGroup<APIRequestContext>) {
+        group.post("score", use: score)
+    }
+
+    @Sendable func score(request: Request, context: APIRequestContext) async throws -> Response {
+        let body = try await request.jsonBody(limit: configuration.maxBodyBytes)
+        let f = try FieldReader(body: body)
+        let backend = try models.resolve(try f.string("model"), principal: context.record.principal)
+        context.record.setModel(backend.descriptor.name)
+
+        var items: [ScoreRequest.Item] = []
+        if let list = f.value("items") {
+            guard case .array(let entries) = list, !entries.isEmpty else {
+                throw APIError.invalid("`items` must be a non-empty list of {context, continuation} objects.", param: "items")
+            }
+            for entry in entries {
+                let e = try FieldReader(body: entry)
+                guard let c = try single(e, "context", "items"), let x = try single(e, "continuation", "items") else {
+                    throw APIError.invalid("Each of `items` needs a `context` and a `continuation` (text or token ids).", param: "items")
+                }
+                items.append(.init(context: c, continuation: x))
+            }
+        } else {
+            let context: PromptInput
+            if let text = try f.string("context") {
+                context = .text(text)
+            } else if let ids = try f.intList("context_token_ids") {
+                context = .tokens(ids)
+            } else {
+                throw APIError.invalid("`context` (or `context_token_ids`) is required.", param: "context")
+            }
+            var continuations: [PromptInput] = []
+            if let texts = try f.stringOrList("continuations") ?? f.stringOrList("continuation") {
+                continuations = texts.map { .text($0) }
+            } else if let ids = f.value("continuation_token_ids") {
+                continuations = try tokenLists(ids, name: "continuation_token_ids")
+            }
+            guard !continuations.isEmpty else {
+                throw APIError.invalid("`continuations` (or `continuation_token_ids`) must hold at least one continuation.", param: "continuations")
+            }
+            items = continuations.map { .init(context: context, continuation: $0) }
+        }
+        var scoreRequest = ScoreRequest(items: items)
+        scoreRequest.addSpecialTokens = try f.bool("add_special_tokens") ?? true
+        scoreRequest.topLogprobs = try f.int("top_logprobs", in: 0...configuration.maxLogprobs) ?? 0
+        let result = try await backend.score(scoreRequest)
+        context.record.addTokens(prompt: result.promptTokens)
+
+        let returnIds = try f.bool("return_tokens_as_token_ids") ?? false
+        let results: [JSON] = result.items.enumerated().map { i, item in
+            var members: [(String, JSON)] = [
+                ("index", .int(i)),
+                ("logprob", .logprob(item.logprob)),
+                ("token_logprobs", .array(item.tokens.map { .logprob($0.token.logprob) })),
+                ("tokens", .array(item.tokens.map { .string(returnIds ? "token_id:\($0.token.id)" : $0.token.text) })),
+                ("token_ids", .array(item.tokens.map { .int($0.token.id) })),
+                ("ranks", .array(item.tokens.map { .int($0.rank) })),
+                ("is_greedy", .bool(item.isGreedy)),
+                ("num_tokens", .int(item.tokens.count)),
+                ("context_tokens", .int(item.contextTokens)),
+            ]
+            if scoreRequest.topLogprobs > 0 {
+                members.append(("top_logprobs", .array(item.tokens.map { t in
+                    .object(t.top.map { ($0.text, .logprob($0.logprob)) })
+                })))
+            }
+            return .object(members)
+        }
+        return jsonResponse(.object([
+            ("object", "score"),
+            ("model", .string(backend.descriptor.name)),
+            ("data", .array(results)),
+            ("usage", .object([("prompt_tokens", .int(result.promptTokens)), ("total_tokens", .int(result.promptTokens)),
+                               ("completion_tokens", .int(0))])),
+        ]))
+    }
+
+    private func single(_ f: FieldReader, _ name: String, _ param: String) throws -> PromptInput? {
+        guard let v = f.value(name) else { return nil }
+        switch v {
+        case .string(let s): return .text(s)
+        case .array: return .tokens(try f.intList(name) ?? [])
+        default: throw APIError.invalid("`\(name)` must be a string or a list of token ids, got \(v.typeName).", param: param)
+        }
+    }
+
+    private func tokenLists(_ v: JSON, name: String) throws -> [PromptInput] {
+        guard case .array(let items) = v else {
+            throw APIError.invalid("`\(name)` must be a list of token ids or a list of lists of token ids.", param: name)
+        }
+        if items.allSatisfy({ if case .int = $0 { return true } else { return false } }) {
+            return [.tokens(items.map { if case .int(let x) = $0 { return x } else { return 0 } })]
+        }
+        return try items.map { item in
+            guard case .array(let ids) = item else {
+                throw APIError.invalid("`\(name)` must be a list of token ids or a list of lists of token ids.", param: name)
+            }
+            return .tokens(try ids.map { id in
+                guard case .int(let x) = id else {
+                    throw APIError.invalid("`\(name)` must be a list of token ids or a list of lists of token ids.", param: name)
+                }
+                return x
+            })
+        }
+    }
+}

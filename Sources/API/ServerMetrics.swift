@@ -1,0 +1,63 @@
+import Foundation
+import Metrics
+import Prometheus
+
+/// The server's Prometheus metrics, kept in a registry of its own (so that
+/// several apps in one process, as in tests, do not share counters) and
+/// written through swift-metrics.
+public final class ServerMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let promptTokens: Counter
+    private let generationTokens: Counter
+    private let timeToFirstToken: Metrics.Timer
+    private let running: Gauge
+    private let queue: Gauge
+    private let inFlight = InFlightCounter()
+
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+            .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30), .seconds(60),
+        ]
+        self.factory = factory
+        promptTokens = Counter(label: "baseserve_prompt_tokens_total", factory: factory)
+        generationTokens = Counter(label: "baseserve_generation_tokens_total", factory: factory)
+        timeToFirstToken = Metrics.Timer(label: "baseserve_time_to_first_token_seconds", factory: factory)
+        running = Gauge(label: "baseserve_requests_running", factory: factory)
+        queue = Gauge(label: "baseserve_engine_jobs", factory: factory)
+    }
+
+    func requestStarted() { running.record(inFlight.add(1)) }
+    func requestFinished() { running.record(inFlight.add(-1)) }
+
+    func recordRequest(route: String, status: Int, seconds: Double) {
+        Counter(label: "baseserve_requests_total", dimensions: [("route", route), ("status", String(status))], factory: factory)
+            .increment()
+        Metrics.Timer(label: "baseserve_request_duration_seconds", dimensions: [("route", route)], factory: factory)
+            .recordNanoseconds(Int64(seconds * 1e9))
+    }
+
+    func recordTokens(prompt: Int, completion: Int) {
+        if prompt > 0 { promptTokens.increment(by: prompt) }
+        if completion > 0 { generationTokens.increment(by: completion) }
+    }
+
+    func recordTimeToFirstToken(seconds: Double) {
+        timeToFirstToken.recordNanoseconds(Int64(seconds * 1e9))
+    }
+
+    /// The Prometheus text, with the engine's queue sampled now.
+    public func render(pendingWork: Int) -> String {
+        queue.record(pendingWork)
+        return registry.emitToString()
+    }
+}
+
+private final class InFlightCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func add(_ d: Int) -> Int { lock.withLock { value += d; return value } }
+}

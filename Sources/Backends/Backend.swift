@@ -1,0 +1,96 @@
+/// Something that completes text for the API: the local engine, or later an
+/// upstream OpenAI-compatible server. The API layer talks only to this protocol,
+/// with validated typed requests, and never learns which kind it has.
+public protocol Backend: Sendable {
+    /// The model this backend serves, as `/v1/models` lists it.
+    var descriptor: ModelDescriptor { get }
+
+    /// Token ids of `text`; `addSpecialTokens` adds BOS when the model asks for it.
+    func tokenize(_ text: String, addSpecialTokens: Bool) async throws -> [Int]
+    /// The text of `tokens`; an id outside the vocabulary is a `BackendError.invalidRequest`.
+    func detokenize(_ tokens: [Int], skipSpecialTokens: Bool) async throws -> String
+    /// What a client needs to tokenize as the server does.
+    func tokenizerInfo() async throws -> TokenizerInfo
+
+    /// Starts a completion request. A request the backend cannot serve (prompt
+    /// too long, token id outside the vocabulary...) throws `BackendError` here,
+    /// before any work. The stream yields, per choice, its prompt (with prompt
+    /// logprobs when asked for), then text deltas with their tokens, then its
+    /// finish; after every choice has finished, one `.usage`. Ending the
+    /// iteration early (the client went away) cancels the work.
+    func complete(_ request: CompletionRequest) async throws -> AsyncThrowingStream<CompletionEvent, any Error>
+
+    /// Exact log-likelihoods of continuations after contexts.
+    func score(_ request: ScoreRequest) async throws -> ScoreResult
+
+    /// Requests waiting or running in this backend (for metrics).
+    var pendingWork: Int { get }
+}
+
+/// A served model.
+public struct ModelDescriptor: Sendable, Equatable {
+    public var name: String
+    /// Prompt plus generated tokens may not exceed this.
+    public var maxModelLength: Int
+    public var vocabularySize: Int
+    /// Unix time the model was loaded.
+    public var created: Int
+    public var ownedBy: String
+    public var capabilities: Capabilities
+
+    public struct Capabilities: Sendable, Equatable {
+        public var promptLogprobs: Bool
+        public var echo: Bool
+        public var scoring: Bool
+        public var tokenization: Bool
+        public init(promptLogprobs: Bool = true, echo: Bool = true, scoring: Bool = true, tokenization: Bool = true) {
+            self.promptLogprobs = promptLogprobs
+            self.echo = echo
+            self.scoring = scoring
+            self.tokenization = tokenization
+        }
+    }
+
+    public init(name: String, maxModelLength: Int, vocabularySize: Int, created: Int, ownedBy: String = "baseserve",
+                capabilities: Capabilities = Capabilities()) {
+        self.name = name
+        self.maxModelLength = maxModelLength
+        self.vocabularySize = vocabularySize
+        self.created = created
+        self.ownedBy = ownedBy
+        self.capabilities = capabilities
+    }
+}
+
+public struct TokenizerInfo: Sendable, Equatable {
+    public var tokenizerClass: String
+    public var bosToken: String?
+    public var bosTokenId: Int?
+    public var eosToken: String?
+    public var eosTokenId: Int?
+    public var addsBOS: Bool
+    public var vocabularySize: Int
+    public var modelMaxLength: Int
+
+    public init(tokenizerClass: String, bosToken: String?, bosTokenId: Int?, eosToken: String?, eosTokenId: Int?,
+                addsBOS: Bool, vocabularySize: Int, modelMaxLength: Int) {
+        self.tokenizerClass = tokenizerClass
+        self.bosToken = bosToken
+        self.bosTokenId = bosTokenId
+        self.eosToken = eosToken
+        self.eosTokenId = eosTokenId
+        self.addsBOS = addsBOS
+        self.vocabularySize = vocabularySize
+        self.modelMaxLength = modelMaxLength
+    }
+}
+
+/// Why a backend refused or failed a request; the API turns it into an HTTP error.
+public enum BackendError: Error, Sendable, Equatable {
+    /// The request cannot be served as asked (400), naming the field at fault.
+    case invalidRequest(String, param: String?)
+    /// The backend failed (500); a bug or an upstream failure.
+    case failed(String)
+    /// The backend is stopping or overloaded (503).
+    case unavailable(String)
+}

@@ -1,0 +1,265 @@
+import Engine
+import Foundation
+import Tokenizer
+
+/// A backend over the in-process engine: tokenizes, checks the request against
+/// the model, runs one engine job per choice, and turns tokens into text with
+/// stop strings and special-token handling as vLLM does.
+public final class LocalBackend: Backend {
+    public let engine: Engine
+    public let descriptor: ModelDescriptor
+
+    /// `maxModelLength` defaults to the model's context length and may not exceed it.
+    public init(engine: Engine, name: String, maxModelLength: Int? = nil, created: Int = Int(Date().timeIntervalSince1970)) throws {
+        let limit = maxModelLength ?? engine.contextLength
+        guard limit >= 1, limit <= engine.contextLength else {
+            throw BackendError.invalidRequest(
+                "--max-model-len \(limit) must be between 1 and the model's context length \(engine.contextLength)", param: nil)
+        }
+        self.engine = engine
+        descriptor = ModelDescriptor(name: name, maxModelLength: limit, vocabularySize: engine.vocabularySize, created: created)
+    }
+
+    var tokenizer: Tokenizer { engine.tokenizer }
+    public var pendingWork: Int { engine.activeJobs }
+
+    // MARK: Tokenizer
+
+    public func tokenize(_ text: String, addSpecialTokens: Bool) async throws -> [Int] {
+        tokenizer.encode(text, addSpecialTokens: addSpecialTokens)
+    }
+
+    public func detokenize(_ tokens: [Int], skipSpecialTokens: Bool) async throws -> String {
+        try checkVocabulary(tokens, param: "tokens")
+        return tokenizer.decode(tokens, skipSpecialTokens: skipSpecialTokens)
+    }
+
+    public func tokenizerInfo() async throws -> TokenizerInfo {
+        TokenizerInfo(
+            tokenizerClass: tokenizer.modelName == "llama" ? "LlamaTokenizer" : "PreTrainedTokenizerFast",
+            bosToken: tokenizer.bosTokenId.map(tokenizer.tokenText), bosTokenId: tokenizer.bosTokenId,
+            eosToken: tokenizer.eosTokenId.map(tokenizer.tokenText), eosTokenId: tokenizer.eosTokenId,
+            addsBOS: tokenizer.addsBOS, vocabularySize: tokenizer.vocabularySize, modelMaxLength: descriptor.maxModelLength)
+    }
+
+    private func checkVocabulary(_ ids: [Int], param: String) throws {
+        if let bad = ids.first(where: { !tokenizer.isValid($0) }) {
+            throw BackendError.invalidRequest(
+                "Token id \(bad) is out of vocabulary (the model has \(tokenizer.vocabularySize) tokens).", param: param)
+        }
+    }
+
+    private func tokens(of prompt: PromptInput, addSpecialTokens: Bool, param: String) throws -> [Int] {
+        switch prompt {
+        case .text(let text): return tokenizer.encode(text, addSpecialTokens: addSpecialTokens)
+        case .tokens(let ids):
+            try checkVocabulary(ids, param: param)
+            return ids
+        }
+    }
+
+    func text(_ id: Int) -> String { tokenizer.tokenText(id) }
+
+    func scored(_ id: Int, logprob: Float, rank: Int, top: [(id: Int, logprob: Float)]) -> ScoredToken {
+        ScoredToken(token: TokenLogprob(id: id, text: text(id), logprob: logprob), rank: rank,
+                    top: top.map { TokenLogprob(id: $0.id, text: text($0.id), logprob: $0.logprob) })
+    }
+
+    // MARK: Completions
+
+    /// A prompt ready to run: its tokens, its text for echo, and how many tokens to generate.
+    struct PreparedPrompt {
+        var tokens: [Int]
+        var text: String
+        var maxTokens: Int
+    }
+
+    func prepare(_ request: CompletionRequest) throws -> [PreparedPrompt] {
+        let limit = descriptor.maxModelLength
+        if let t = request.truncatePromptTokens, t > limit {
+            throw BackendError.invalidRequest(
+                "truncate_prompt_tokens value (\(t)) is greater than max_model_len (\(limit)). Please, select a smaller truncation size.",
+                param: "truncate_prompt_tokens")
+        }
+        if let bad = request.logitBias.keys.first(where: { !tokenizer.isValid($0) }) {
+            throw BackendError.invalidRequest(
+                "Token id \(bad) in logit_bias is out of vocabulary (the model has \(tokenizer.vocabularySize) tokens).",
+                param: "logit_bias")
+        }
+        return try request.prompts.map { prompt in
+            var ids = try tokens(of: prompt, addSpecialTokens: request.addSpecialTokens, param: "prompt")
+            var truncated = false
+            if let t = request.truncatePromptTokens, ids.count > t {
+                ids = Array(ids.suffix(t))
+                truncated = true
+            }
+            guard !ids.isEmpty else {
+                throw BackendError.invalidRequest("The prompt is empty: give at least one token.", param: "prompt")
+            }
+            guard ids.count <= limit else {
+                throw BackendError.invalidRequest(
+                    "This model's maximum context length is \(limit) tokens. However, your request has \(ids.count) input tokens. Please reduce the length of the input.",
+                    param: "prompt")
+            }
+            let maxTokens = request.maxTokens ?? (limit - ids.count)
+            guard ids.count + maxTokens <= limit else {
+                throw BackendError.invalidRequest(
+                    "This model's maximum context length is \(limit) tokens. However, you requested \(ids.count + maxTokens) tokens (\(ids.count) in the prompt, \(maxTokens) in the completion). Please reduce the length of the prompt or completion.",
+                    param: "max_tokens")
+            }
+            if maxTokens == 0, !request.echo {
+                throw BackendError.invalidRequest(
+                    "max_tokens is 0 and echo is false: there is nothing to return. Set echo to true to score the prompt.",
+                    param: "max_tokens")
+            }
+            if request.minTokens > maxTokens {
+                throw BackendError.invalidRequest(
+                    "min_tokens (\(request.minTokens)) must be less than or equal to max_tokens (\(maxTokens)).", param: "min_tokens")
+            }
+            let text: String
+            if case .text(let original) = prompt, !truncated {
+                text = original
+            } else {
+                text = tokenizer.decode(ids)
+            }
+            return PreparedPrompt(tokens: ids, text: text, maxTokens: maxTokens)
+        }
+    }
+
+    public func complete(_ request: CompletionRequest) async throws -> AsyncThrowingStream<CompletionEvent, any Error> {
+        let prepared = try prepare(request)
+        let (stream, continuation) = AsyncThrowingStream<CompletionEvent, any Error>.makeStream()
+        let task = Task {
+            let completionTokens = await withTaskGroup(of: Int.self) { group in
+                for (p, prompt) in prepared.enumerated() {
+                    for j in 0..<request.n {
+                        let choice = p * request.n + j
+                        group.addTask {
+                            await self.run(choice: choice, seedOffset: j, prompt: prompt, request: request, into: continuation)
+                        }
+                    }
+                }
+                return await group.reduce(0, +)
+            }
+            if !Task.isCancelled {
+                continuation.yield(.usage(CompletionUsage(promptTokens: prepared.reduce(0) { $0 + $1.tokens.count },
+                                                          completionTokens: completionTokens)))
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    /// Runs one choice to its end; returns how many tokens it generated.
+    private func run(choice: Int, seedOffset: Int, prompt: PreparedPrompt, request: CompletionRequest,
+                     into out: AsyncThrowingStream<CompletionEvent, any Error>.Continuation) async -> Int {
+        let sampling = SamplingParameters(
+            temperature: request.temperature, topK: request.topK, topP: request.topP, minP: request.minP,
+            seed: request.seed.map { $0 &+ UInt64(seedOffset) },
+            presencePenalty: request.presencePenalty, frequencyPenalty: request.frequencyPenalty,
+            repetitionPenalty: request.repetitionPenalty, logitBias: request.logitBias)
+        let job = CompletionJob(
+            prompt: prompt.tokens, promptLogprobs: request.promptLogprobs, maxTokens: prompt.maxTokens,
+            logprobs: request.logprobs, sampling: sampling, stopTokenIds: Set(request.stopTokenIds),
+            ignoreEOS: request.ignoreEOS, minTokens: request.minTokens)
+        if request.promptLogprobs == nil {
+            out.yield(.prompt(choice: choice, tokenIds: prompt.tokens, tokenTexts: prompt.tokens.map(text), text: prompt.text, logprobs: nil))
+        }
+        var decoder = IncrementalDecoder(tokenizer: tokenizer, skipSpecialTokens: request.skipSpecialTokens, continuesText: true)
+        var matcher = StopStringMatcher(stops: request.stop, includeStopString: request.includeStopStrInOutput)
+        var generated = 0
+        let eos = request.ignoreEOS ? nil : tokenizer.eosTokenId
+        let stopIds = Set(request.stopTokenIds)
+        for await event in engine.submit(job) {
+            switch event {
+            case .promptScores(let scores):
+                let logprobs = scores.map { s in s.map { scored($0.tokenId, logprob: $0.logprob, rank: $0.rank, top: $0.top.map { ($0.id, $0.logprob) }) } }
+                out.yield(.prompt(choice: choice, tokenIds: prompt.tokens, tokenTexts: prompt.tokens.map(text), text: prompt.text, logprobs: logprobs))
+            case .token(let t):
+                generated += 1
+                let token = scored(t.id, logprob: t.logprob, rank: t.rank, top: t.top.map { ($0.id, $0.logprob) })
+                // The text of a stop token (EOS or stop_token_ids) is left out, as vLLM does,
+                // unless the stop string is to be included.
+                let endsOnToken = generated >= request.minTokens && (t.id == eos || stopIds.contains(t.id))
+                let piece = endsOnToken && !request.includeStopStrInOutput ? "" : decoder.append(t.id)
+                let (text, stop) = matcher.append(piece, checking: generated >= request.minTokens)
+                out.yield(.delta(choice: choice, text: text, tokens: [token]))
+                if let stop {
+                    out.yield(.finished(choice: choice, reason: .stop, stopReason: .string(stop)))
+                    return generated
+                }
+            case .finished(let reason):
+                let rest = matcher.append(decoder.flush()).text + matcher.flush()
+                if !rest.isEmpty { out.yield(.delta(choice: choice, text: rest, tokens: [])) }
+                switch reason {
+                case .length:
+                    out.yield(.finished(choice: choice, reason: .length, stopReason: nil))
+                case .stopToken(let id):
+                    out.yield(.finished(choice: choice, reason: .stop, stopReason: id == eos && !stopIds.contains(id) ? nil : .tokenId(id)))
+                case .stoppedByCaller:
+                    break
+                }
+                return generated
+            }
+        }
+        return generated
+    }
+
+    // MARK: Scoring
+
+    public func score(_ request: ScoreRequest) async throws -> ScoreResult {
+        struct Prepared { var context: [Int]; var continuation: [Int] }
+        let limit = descriptor.maxModelLength
+        let prepared: [Prepared] = try request.items.enumerated().map { i, item in
+            let context = try tokens(of: item.context, addSpecialTokens: request.addSpecialTokens, param: "context")
+            let continuation = try tokens(of: item.continuation, addSpecialTokens: false, param: "continuations")
+            guard !context.isEmpty else {
+                throw BackendError.invalidRequest("The context of item \(i) is empty: give at least one token of context.", param: "context")
+            }
+            guard !continuation.isEmpty else {
+                throw BackendError.invalidRequest("The continuation of item \(i) is empty: give at least one token.", param: "continuations")
+            }
+            guard context.count + continuation.count <= limit else {
+                throw BackendError.invalidRequest(
+                    "This model's maximum context length is \(limit) tokens. However, item \(i) has \(context.count + continuation.count) tokens (\(context.count) in the context, \(continuation.count) in the continuation).",
+                    param: "continuations")
+            }
+            return Prepared(context: context, continuation: continuation)
+        }
+        // Items with the same context share one evaluation of it, in first-seen order.
+        var groups: [(context: [Int], members: [Int])] = []
+        var groupOf: [[Int]: Int] = [:]
+        for (i, item) in prepared.enumerated() {
+            if let g = groupOf[item.context] { groups[g].members.append(i) } else {
+                groupOf[item.context] = groups.count
+                groups.append((item.context, [i]))
+            }
+        }
+        let engine = self.engine
+        let topK = request.topLogprobs
+        var items = [ScoreResult.Item?](repeating: nil, count: prepared.count)
+        var evaluated = 0
+        for group in groups {
+            let continuations = group.members.map { prepared[$0].continuation }
+            let scores = await onOwnThread { engine.scoreContinuations(context: group.context, continuations: continuations, topK: topK) }
+            evaluated += group.context.count + continuations.reduce(0) { $0 + $1.count }
+            for (member, s) in zip(group.members, scores) {
+                let tokens = s.map { scored($0.tokenId, logprob: $0.logprob, rank: $0.rank, top: $0.top.map { ($0.id, $0.logprob) }) }
+                items[member] = ScoreResult.Item(
+                    logprob: tokens.reduce(0.0) { $0 + Double($1.token.logprob) }, tokens: tokens,
+                    isGreedy: s.allSatisfy { $0.rank == 1 }, contextTokens: group.context.count)
+            }
+        }
+        return ScoreResult(items: items.map { $0! }, promptTokens: evaluated)
+    }
+}
+
+/// Runs blocking work on a thread of its own, keeping Swift's cooperative pool free.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        let thread = Thread { continuation.resume(returning: body()) }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+}
