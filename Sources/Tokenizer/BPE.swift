@@ -43,7 +43,7 @@ struct BPEMerges: Sendable {
 
     /// The plain quadratic loop: fastest for the short pieces that make up almost
     /// all text.
-    private func applyShort(_ symbols: inout [Int32]) {
+    func applyShort(_ symbols: inout [Int32]) {
         while symbols.count > 1 {
             var bestRank = UInt32.max
             var bestIndex = -1
@@ -73,7 +73,7 @@ struct BPEMerges: Sendable {
 
     /// A linked list of symbols and a heap of candidate merges, so a long piece
     /// (a run of thousands of spaces, say) costs O(n log n) rather than O(n^2).
-    private func applyLong(_ symbols: inout [Int32]) {
+    func applyLong(_ symbols: inout [Int32]) {
         let n = symbols.count
         var ids = symbols
         var next = (0..<n).map { Int32($0 + 1) }
