@@ -69,11 +69,20 @@ final class MutationTests: GGUFTestCase {
         print("mutation seed \(seed): \(parsed) parsed, \(failed) rejected, slowest \(slowest) s")
     }
 
+    /// `BASESERVE_FUZZ_ITERATIONS` runs longer (and `BASESERVE_FUZZ_SEED` elsewhere)
+    /// when hunting; the defaults keep the suite quick.
+    private var iterationsOverride: Int? {
+        ProcessInfo.processInfo.environment["BASESERVE_FUZZ_ITERATIONS"].flatMap { Int($0) }
+    }
+    private var seedOverride: UInt64? {
+        ProcessInfo.processInfo.environment["BASESERVE_FUZZ_SEED"].flatMap { UInt64($0) }
+    }
+
     func testRandomMutationsAnywhere() throws {
-        try fuzz(seed: 0xBA5E_5E4E, iterations: 2000, limitToHeader: false)
+        try fuzz(seed: seedOverride ?? 0xBA5E_5E4E, iterations: iterationsOverride ?? 2000, limitToHeader: false)
     }
 
     func testRandomMutationsInHeaderAndTables() throws {
-        try fuzz(seed: 20_250_101, iterations: 3000, limitToHeader: true)
+        try fuzz(seed: seedOverride.map { $0 &+ 1 } ?? 20_250_101, iterations: iterationsOverride ?? 3000, limitToHeader: true)
     }
 }
