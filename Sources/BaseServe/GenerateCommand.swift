@@ -40,7 +40,7 @@ struct GenerateCommand: ParsableCommand {
                 prompt: prompt, maxTokens: maxTokens, logprobs: logprobs,
                 sampling: SamplingParameters(temperature: temperature, topK: topK, topP: topP, seed: seed),
                 ignoreEOS: ignoreEOS)
-            var decoder = IncrementalDecoder(tokenizer: engine.tokenizer)
+            var decoder = IncrementalDecoder(tokenizer: engine.tokenizer, continuesText: true)
             var generated: [GeneratedToken] = []
             let out = FileHandle.standardOutput
             let started = Date()

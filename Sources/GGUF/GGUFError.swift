@@ -15,7 +15,8 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
     case misalignedTensor(tensor: String, offset: UInt64, alignment: Int)
     case duplicateTensor(String)
     case duplicateKey(String)
-    case badAlignment(UInt64)
+    /// `general.alignment` holds this value, which is not a usable alignment.
+    case badAlignment(GGUFValue)
 
     public var description: String {
         switch self {
@@ -49,8 +50,21 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
             return "tensor \"\(name)\" appears twice"
         case .duplicateKey(let key):
             return "metadata key \"\(key)\" appears twice"
-        case .badAlignment(let a):
-            return "general.alignment is \(a); it must be a nonzero power of two"
+        case .badAlignment(let value):
+            return "general.alignment is \(Self.show(value)); it must be an integer power of two from 1 to \(1 << 30)"
+        }
+    }
+
+    /// A metadata value in a few words: the number itself, or what kind of value it is.
+    private static func show(_ value: GGUFValue) -> String {
+        switch value {
+        case .string(let s): return "the string \"\(s.prefix(40))\""
+        case .array(let items): return "an array of \(items.count) values"
+        case .bool(let b): return "the bool \(b)"
+        case .float32(let v): return "the float \(v)"
+        case .float64(let v): return "the float \(v)"
+        case .uint64(let v): return "\(v)"
+        default: return value.int.map(String.init) ?? "\(value)"
         }
     }
 }

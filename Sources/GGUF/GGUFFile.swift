@@ -52,9 +52,12 @@ public final class GGUFFile: @unchecked Sendable {
 
         var alignment = Self.defaultAlignment
         if let value = values["general.alignment"] {
-            let a = UInt64(value.int ?? 0)
-            guard a > 0, a & (a - 1) == 0, a <= 1 << 30 else { throw GGUFError.badAlignment(a) }
-            alignment = Int(a)
+            // Any integer type is accepted; a negative or non-integer value is an
+            // error, not a trap in the conversion.
+            guard let a = value.int, a > 0, a & (a - 1) == 0, a <= 1 << 30 else {
+                throw GGUFError.badAlignment(value)
+            }
+            alignment = a
         }
         self.alignment = alignment
 
