@@ -1,10 +1,41 @@
 #!/usr/bin/env bash
 # Sets up the machine and runs BaseServe's whole test suite on one optimised
-# build (numeric code is too slow to test in debug).
+# build (numeric code is too slow to test in debug): the Swift tests, then the
+# end-to-end tests (pytest, the official openai client) against the real
+# `baseserve serve` from that same release build.
 #
 #   scripts/test.sh [extra swift test arguments, e.g. --filter TokenizerTests]
+#   SKIP_E2E=1 scripts/test.sh      # Swift tests only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+
 echo "[test] swift test (release, testable)" >&2
 swift test -c release -Xswiftc -enable-testing "$@"
+
+if [[ ${SKIP_E2E:-} == 1 ]]; then exit 0; fi
+
+# The end-to-end tests use the server binary of the build above (same flags, so
+# this builds nothing new when `swift test` already linked it).
+if [[ ! -x .build/release/baseserve ]]; then
+  swift build -c release -Xswiftc -enable-testing --product baseserve
+fi
+
+# Python test dependencies, pinned, in a git-ignored virtual environment.
+PY_PACKAGES=(openai==3.51.0 pytest==9.0.3)
+if [[ ! -x .venv/bin/python ]]; then python3 -m venv .venv; fi
+if ! .venv/bin/python -c "import openai, pytest, sys; sys.exit(openai.__version__ != '3.51.0' or pytest.__version__ != '9.0.3')" 2>/dev/null; then
+  echo "[test] installing ${PY_PACKAGES[*]} into .venv" >&2
+  .venv/bin/python -m pip install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
+fi
+
+echo "[test] pytest tests/e2e (against .build/release/baseserve)" >&2
+set +e
+BASESERVE_BIN=${BASESERVE_BIN:-.build/release/baseserve} .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider
+status=$?
+set -e
+if ((status == 5)); then
+  echo "[test] pytest collected no tests: that is a failure" >&2
+  exit 1
+fi
+exit $status

@@ -8,11 +8,11 @@ import Prometheus
 public final class ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
-    private let promptTokens: Counter
-    private let generationTokens: Counter
+    private let promptTokens: Metrics.Counter
+    private let generationTokens: Metrics.Counter
     private let timeToFirstToken: Metrics.Timer
-    private let running: Gauge
-    private let queue: Gauge
+    private let running: Metrics.Gauge
+    private let queue: Metrics.Gauge
     private let inFlight = InFlightCounter()
 
     public init() {
@@ -23,18 +23,18 @@ public final class ServerMetrics: Sendable {
             .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30), .seconds(60),
         ]
         self.factory = factory
-        promptTokens = Counter(label: "baseserve_prompt_tokens_total", factory: factory)
-        generationTokens = Counter(label: "baseserve_generation_tokens_total", factory: factory)
+        promptTokens = Metrics.Counter(label: "baseserve_prompt_tokens_total", factory: factory)
+        generationTokens = Metrics.Counter(label: "baseserve_generation_tokens_total", factory: factory)
         timeToFirstToken = Metrics.Timer(label: "baseserve_time_to_first_token_seconds", factory: factory)
-        running = Gauge(label: "baseserve_requests_running", factory: factory)
-        queue = Gauge(label: "baseserve_engine_jobs", factory: factory)
+        running = Metrics.Gauge(label: "baseserve_requests_running", factory: factory)
+        queue = Metrics.Gauge(label: "baseserve_engine_jobs", factory: factory)
     }
 
     func requestStarted() { running.record(inFlight.add(1)) }
     func requestFinished() { running.record(inFlight.add(-1)) }
 
     func recordRequest(route: String, status: Int, seconds: Double) {
-        Counter(label: "baseserve_requests_total", dimensions: [("route", route), ("status", String(status))], factory: factory)
+        Metrics.Counter(label: "baseserve_requests_total", dimensions: [("route", route), ("status", String(status))], factory: factory)
             .increment()
         Metrics.Timer(label: "baseserve_request_duration_seconds", dimensions: [("route", route)], factory: factory)
             .recordNanoseconds(Int64(seconds * 1e9))

@@ -44,15 +44,14 @@ public struct StopStringMatcher: Sendable {
     /// Whatever was held back, when the choice ends for another reason.
     public mutating func flush() -> String { release(upTo: text.count) }
 
-    /// The earliest match at or after `start` (the longest stop string on a tie).
+    /// The first stop string, in the order given, found at or after `start`
+    /// (vLLM checks them in list order), and where it starts.
     private func firstMatch(from start: Int) -> (Int, [Unicode.Scalar])? {
-        guard text.count > start else { return nil }
-        for position in start..<text.count {
-            var best: [Unicode.Scalar]?
-            for stop in stops where position + stop.count <= text.count {
-                if text[position..<(position + stop.count)].elementsEqual(stop), stop.count > (best?.count ?? 0) { best = stop }
+        for stop in stops where text.count - start >= stop.count {
+            for position in start...(text.count - stop.count)
+            where text[position..<(position + stop.count)].elementsEqual(stop) {
+                return (position, stop)
             }
-            if let best { return (position, best) }
         }
         return nil
     }

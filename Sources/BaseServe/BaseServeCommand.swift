@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct BaseServeCommand: ParsableCommand {
+struct BaseServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "baseserve",
         abstract: "Serve and score base language models on the CPU.",
@@ -10,6 +10,6 @@ struct BaseServeCommand: ParsableCommand {
             Every command takes --model PATH; without it, the default model that the
             set-up script fetched (models/SmolLM2-135M-Instruct.Q4_1.gguf) is used.
             """,
-        subcommands: [ScoreCommand.self, GenerateCommand.self, TokenizeCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, ScoreCommand.self, GenerateCommand.self, TokenizeCommand.self, BenchCommand.self]
     )
 }

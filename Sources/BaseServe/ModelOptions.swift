@@ -5,12 +5,21 @@ import Foundation
 /// Where the model is and how many threads run it; shared by every command.
 struct ModelOptions: ParsableArguments {
     static let defaultModelPath = "models/SmolLM2-135M-Instruct.Q4_1.gguf"
+    /// The model used when none is given: `$BASESERVE_MODEL`, else the set-up script's.
+    static var defaultModel: String { ProcessInfo.processInfo.environment["BASESERVE_MODEL"] ?? defaultModelPath }
 
     @Option(name: .long, help: ArgumentHelp("Path of the GGUF model file.", valueName: "path"))
     var model: String = ProcessInfo.processInfo.environment["BASESERVE_MODEL"] ?? ModelOptions.defaultModelPath
 
     @Option(name: .long, help: "Threads for the model's kernels (default: all cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    init() {}
+
+    init(model: String, threads: Int) {
+        self.model = model
+        self.threads = threads
+    }
 
     func validate() throws {
         guard threads >= 1, threads <= 512 else { throw ValidationError("--threads must be between 1 and 512") }

@@ -1,0 +1,62 @@
+@testable import API
+import Backends
+import XCTest
+
+/// Pieces of the API layer that need no model.
+final class UnitTests: XCTestCase {
+    func testSHA256KnownVectors() {
+        XCTAssertEqual(SHA256.hex(SHA256.hash(Array("".utf8))), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(SHA256.hex(SHA256.hash(Array("abc".utf8))), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        let long = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
+        XCTAssertEqual(SHA256.hex(SHA256.hash(Array(long.utf8))), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        XCTAssertEqual(SHA256.hex(SHA256.hash([UInt8](repeating: 0x61, count: 1000))),
+                       "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    }
+
+    func testStaticKeysAcceptOnlyTheirKeys() async throws {
+        let keys = StaticAPIKeys(keys: ["alpha", "beta"])
+        let a = try await keys.authenticate(key: "alpha")
+        let b = try await keys.authenticate(key: "beta")
+        let c = try await keys.authenticate(key: "alph")
+        XCTAssertEqual(a?.name, "key-1")
+        XCTAssertEqual(b?.name, "key-2")
+        XCTAssertNil(c)
+    }
+
+    func testJSONKeepsMemberOrderAndWritesLogprobs() {
+        let json = JSON.object([("b", 1), ("a", .double(-0.5)), ("c", .logprob(-Float.infinity)), ("d", .double(2)), ("e", "x\n\"")])
+        XCTAssertEqual(json.serialized, #"{"b":1,"a":-0.5,"c":-9999.0,"d":2.0,"e":"x\n\""}"#)
+    }
+
+    func testStopStringMatcherHoldsBackPossibleStarts() {
+        var m = StopStringMatcher(stops: ["STOP"], includeStopString: false)
+        XCTAssertEqual(m.append("abc S").text, "abc ")
+        XCTAssertEqual(m.append("T").text, "")
+        let r = m.append("OP and more")
+        XCTAssertEqual(r.text, "")
+        XCTAssertEqual(r.stop, "STOP")
+
+        var n = StopStringMatcher(stops: ["STOP"], includeStopString: false)
+        XCTAssertEqual(n.append("ST").text, "")
+        XCTAssertEqual(n.append("ay").text, "STay")
+        XCTAssertEqual(n.append("S").text, "")
+        XCTAssertEqual(n.flush(), "S")
+
+        var inc = StopStringMatcher(stops: ["\n\n", "\n"], includeStopString: true)
+        let hit = inc.append("one\n\ntwo")
+        XCTAssertEqual(hit.text, "one\n\n", "stop strings are tried in the order given, as vLLM does")
+        XCTAssertEqual(hit.stop, "\n\n")
+
+        var late = StopStringMatcher(stops: ["x"], includeStopString: false)
+        XCTAssertEqual(late.append("axb", checking: false).text, "axb", "text before min_tokens is not searched")
+        XCTAssertEqual(late.append("cxd").stop, "x")
+    }
+
+    func testModelNames() {
+        XCTAssertEqual(ModelNaming.defaultName(forPath: "models/SmolLM2-135M-Instruct.Q4_1.gguf"), "smollm2-135m-instruct")
+        XCTAssertEqual(ModelNaming.defaultName(forPath: "/x/llama-3-8b-q8_0.gguf"), "llama-3-8b")
+        XCTAssertEqual(ModelNaming.defaultName(forPath: "tiny-llama3.gguf"), "tiny-llama3")
+        XCTAssertEqual(ModelNaming.nameAndPath("small=models/a.gguf").name, "small")
+        XCTAssertEqual(ModelNaming.nameAndPath("models/a=b.gguf").name, "a=b")
+    }
+}

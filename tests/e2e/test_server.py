@@ -1,0 +1,95 @@
+"""Authentication, scoring, models, concurrency and cancellation against the real server."""
+import re
+import threading
+import time
+
+import httpx
+import openai
+import pytest
+
+from conftest import API_KEY, MODEL, TOLERANCE
+
+
+def test_auth(server):
+    r = httpx.post(server + "/v1/completions", json={"prompt": "x"})
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "invalid_api_key"
+    r = httpx.post(server + "/tokenize", json={"prompt": "x"}, headers={"Authorization": "Bearer wrong"})
+    assert r.status_code == 401
+    bad = openai.OpenAI(base_url=server + "/v1", api_key="wrong", max_retries=0)
+    with pytest.raises(openai.AuthenticationError):
+        bad.completions.create(model=MODEL, prompt="x", max_tokens=1)
+    assert httpx.get(server + "/health").status_code == 200
+    assert "version" in httpx.get(server + "/version").json()
+
+
+def test_models(client):
+    models = client.models.list().data
+    assert [m.id for m in models] == [MODEL]
+    assert models[0].model_extra["max_model_len"] == 8192
+
+
+def test_score(http, golden):
+    case = golden["cases"][0]
+    r = http.post("/v1/score", json={"model": MODEL, "context": "The capital of France is",
+                                    "continuations": [" Paris", " Lyon"]})
+    assert r.status_code == 200, r.text
+    data = r.json()["data"]
+    assert abs(data[0]["logprob"] - case["next_token_top"][0][1]) < TOLERANCE
+    assert data[0]["is_greedy"] is True and data[1]["is_greedy"] is False
+    ids = case["token_ids"]
+    r = http.post("/v1/score", json={"context_token_ids": ids[:2], "continuation_token_ids": [ids[2:]]})
+    item = r.json()["data"][0]
+    for got, ref in zip(item["token_logprobs"], case["prompt_logprobs"][2:]):
+        assert abs(got - ref["logprob"]) < TOLERANCE
+
+
+def test_long_generation_does_not_block_a_short_request(client):
+    done = {}
+
+    def long_job():
+        client.completions.create(model=MODEL, prompt="Once upon a time", max_tokens=600, temperature=0,
+                                  extra_body={"ignore_eos": True})
+        done["long"] = time.monotonic()
+
+    thread = threading.Thread(target=long_job)
+    thread.start()
+    time.sleep(1.0)
+    client.completions.create(model=MODEL, prompt="Hello", max_tokens=2, temperature=0)
+    short_done = time.monotonic()
+    thread.join(timeout=600)
+    assert "long" in done
+    assert short_done < done["long"], "the short request finished while the long one was still running"
+
+
+def engine_jobs(server):
+    text = httpx.get(server + "/metrics").text
+    match = re.search(r"^baseserve_engine_jobs (\S+)$", text, re.M)
+    return float(match.group(1)) if match else None
+
+
+def test_disconnect_cancels_the_job(server):
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    body = {"model": MODEL, "prompt": "Once upon a time", "max_tokens": 4000, "temperature": 0, "stream": True,
+            "ignore_eos": True}
+    with httpx.stream("POST", server + "/v1/completions", json=body, headers=headers, timeout=60) as r:
+        lines = r.iter_lines()
+        received = 0
+        for line in lines:
+            if line.startswith("data: "):
+                received += 1
+            if received >= 3:
+                break
+        assert engine_jobs(server) >= 1
+    # The connection is closed: the engine drops the job within a few steps.
+    deadline = time.monotonic() + 30
+    while engine_jobs(server) != 0:
+        assert time.monotonic() < deadline, "the job kept running after the client went away"
+        time.sleep(0.2)
+
+
+def test_metrics(server, client):
+    client.completions.create(model=MODEL, prompt="Hello", max_tokens=1)
+    text = httpx.get(server + "/metrics").text
+    assert 'baseserve_requests_total{route="/v1/completions",status="200"}' in text
+    assert "baseserve_generation_tokens_total" in text
