@@ -1,6 +1,7 @@
 @testable import API
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import XCTest
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// Reference results computed in float64 by an independent implementation
 /// (shared/golden/README.md explains the fields).
-public struct GoldenFile: Decodable {
+public struct GoldenFile: Decodable, Sendable {
     public let cases: [GoldenCase]
 
     public static func load(_ name: String) throws -> GoldenFile {
@@ -11,7 +11,7 @@ public struct GoldenFile: Decodable {
     }
 }
 
-public struct GoldenCase: Decodable {
+public struct GoldenCase: Decodable, Sendable {
     public let prompt: String
     public let token_ids: [Int]
     public let tokens: [String]
@@ -20,7 +20,7 @@ public struct GoldenCase: Decodable {
     public let greedy: GoldenGreedy
 }
 
-public struct GoldenPosition: Decodable {
+public struct GoldenPosition: Decodable, Sendable {
     public let token_id: Int
     public let logprob: Double
     public let rank: Int
@@ -28,7 +28,7 @@ public struct GoldenPosition: Decodable {
 }
 
 /// A `[token_id, logprob]` pair.
-public struct GoldenAlternative: Decodable {
+public struct GoldenAlternative: Decodable, Sendable {
     public let id: Int
     public let logprob: Double
 
@@ -39,7 +39,7 @@ public struct GoldenAlternative: Decodable {
     }
 }
 
-public struct GoldenGreedy: Decodable {
+public struct GoldenGreedy: Decodable, Sendable {
     public let token_ids: [Int]
     public let logprobs: [Double]
     public let text: String
