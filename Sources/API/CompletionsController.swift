@@ -32,6 +32,7 @@ struct CompletionsController {
             return streamingResponse(events, formatter: formatter, choiceCount: choiceCount, started: started, record: context.record)
         }
 
+        defer { events.cancel() }
         var choices = [ChoiceResult](repeating: ChoiceResult(), count: choiceCount)
         var usage = CompletionUsage(promptTokens: 0, completionTokens: 0)
         var firstToken = true
@@ -85,10 +86,12 @@ struct CompletionsController {
 
     // MARK: Streaming
 
-    private func streamingResponse(_ events: AsyncThrowingStream<CompletionEvent, any Error>, formatter: CompletionFormatter,
+    private func streamingResponse(_ events: CompletionStream, formatter: CompletionFormatter,
                                    choiceCount: Int, started: ContinuousClock.Instant, record: RequestRecord) -> Response {
         let metrics = self.metrics
         let body = ResponseBody { writer in
+            // However this ends (finished, client gone, write failed), the work stops.
+            defer { events.cancel() }
             var state = StreamState(formatter: formatter, choiceCount: choiceCount)
             var firstToken = true
             do {

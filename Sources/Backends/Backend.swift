@@ -16,9 +16,9 @@ public protocol Backend: Sendable {
     /// too long, token id outside the vocabulary...) throws `BackendError` here,
     /// before any work. The stream yields, per choice, its prompt (with prompt
     /// logprobs when asked for), then text deltas with their tokens, then its
-    /// finish; after every choice has finished, one `.usage`. Ending the
-    /// iteration early (the client went away) cancels the work.
-    func complete(_ request: CompletionRequest) async throws -> AsyncThrowingStream<CompletionEvent, any Error>
+    /// finish; after every choice has finished, one `.usage`. A consumer that
+    /// stops early (the client went away) calls `cancel()` to stop the work.
+    func complete(_ request: CompletionRequest) async throws -> CompletionStream
 
     /// Exact log-likelihoods of continuations after contexts.
     func score(_ request: ScoreRequest) async throws -> ScoreResult
@@ -93,4 +93,25 @@ public enum BackendError: Error, Sendable, Equatable {
     case failed(String)
     /// The backend is stopping or overloaded (503).
     case unavailable(String)
+}
+
+/// The events of one completion request, and a way to stop its work early.
+/// Merely dropping an `AsyncThrowingStream` does not reach its producer (which
+/// holds the continuation), so consumers call `cancel()` when they stop reading.
+public struct CompletionStream: AsyncSequence, Sendable {
+    public typealias Element = CompletionEvent
+    public let events: AsyncThrowingStream<CompletionEvent, any Error>
+    private let onCancel: @Sendable () -> Void
+
+    public init(events: AsyncThrowingStream<CompletionEvent, any Error>, onCancel: @escaping @Sendable () -> Void) {
+        self.events = events
+        self.onCancel = onCancel
+    }
+
+    public func makeAsyncIterator() -> AsyncThrowingStream<CompletionEvent, any Error>.AsyncIterator {
+        events.makeAsyncIterator()
+    }
+
+    /// Stops the work behind the stream; harmless once it has finished.
+    public func cancel() { onCancel() }
 }

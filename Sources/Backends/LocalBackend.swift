@@ -126,7 +126,7 @@ public final class LocalBackend: Backend {
         }
     }
 
-    public func complete(_ request: CompletionRequest) async throws -> AsyncThrowingStream<CompletionEvent, any Error> {
+    public func complete(_ request: CompletionRequest) async throws -> CompletionStream {
         let prepared = try prepare(request)
         let (stream, continuation) = AsyncThrowingStream<CompletionEvent, any Error>.makeStream()
         let task = Task {
@@ -148,7 +148,7 @@ public final class LocalBackend: Backend {
             continuation.finish()
         }
         continuation.onTermination = { _ in task.cancel() }
-        return stream
+        return CompletionStream(events: stream, onCancel: { task.cancel() })
     }
 
     /// Runs one choice to its end; returns how many tokens it generated.
@@ -171,7 +171,8 @@ public final class LocalBackend: Backend {
         var generated = 0
         let eos = request.ignoreEOS ? nil : tokenizer.eosTokenId
         let stopIds = Set(request.stopTokenIds)
-        for await event in engine.submit(job) {
+        var events = engine.submit(job).makeAsyncIterator()
+        while let event = await events.next() {
             switch event {
             case .promptScores(let scores):
                 let logprobs = scores.map { s in s.map { scored($0.tokenId, logprob: $0.logprob, rank: $0.rank, top: $0.top.map { ($0.id, $0.logprob) }) } }
@@ -187,6 +188,10 @@ public final class LocalBackend: Backend {
                 out.yield(.delta(choice: choice, text: text, tokens: [token]))
                 if let stop {
                     out.yield(.finished(choice: choice, reason: .stop, stopReason: .string(stop)))
+                    // The engine drops a job when its consumer is cancelled; this task
+                    // is a child of the request's task group, so only this choice stops.
+                    withUnsafeCurrentTask { $0?.cancel() }
+                    _ = await events.next()
                     return generated
                 }
             case .finished(let reason):
