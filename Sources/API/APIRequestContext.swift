@@ -21,11 +21,13 @@ public final class RequestRecord: @unchecked Sendable {
     private let lock = NSLock()
     private var _principal: Principal?
     private var _model: String?
+    private var _user: String?
     private var _promptTokens = 0
     private var _completionTokens = 0
 
     func setPrincipal(_ p: Principal) { lock.withLock { _principal = p } }
     func setModel(_ m: String) { lock.withLock { _model = m } }
+    func setUser(_ u: String) { lock.withLock { _user = u } }
     func addTokens(prompt: Int = 0, completion: Int = 0) {
         lock.withLock {
             _promptTokens += prompt
@@ -35,6 +37,8 @@ public final class RequestRecord: @unchecked Sendable {
 
     public var principal: Principal? { lock.withLock { _principal } }
     public var model: String? { lock.withLock { _model } }
+    /// The request's `user` field, as the client gave it.
+    public var user: String? { lock.withLock { _user } }
     public var promptTokens: Int { lock.withLock { _promptTokens } }
     public var completionTokens: Int { lock.withLock { _completionTokens } }
 }

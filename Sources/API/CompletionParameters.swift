@@ -120,7 +120,6 @@ struct CompletionParameters {
         returnTokensAsTokenIds = try f.bool("return_tokens_as_token_ids") ?? false
         returnTokenIds = try f.bool("return_token_ids") ?? false
         user = try f.string("user")
-        // best_of is accepted and ignored, as current vLLM does; it must still be an integer.
-        _ = try f.int("best_of", in: 1...128)
+        // best_of is accepted and ignored, as current vLLM does.
     }
 }

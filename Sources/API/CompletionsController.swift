@@ -20,6 +20,7 @@ struct CompletionsController {
         let backend = try models.resolve(parameters.model, principal: context.record.principal)
         let model = backend.descriptor
         context.record.setModel(model.name)
+        if let user = parameters.user { context.record.setUser(user) }
         var backendRequest = parameters.request
         if backendRequest.truncatePromptTokens == -1 { backendRequest.truncatePromptTokens = model.maxModelLength }
         let started = ContinuousClock.now

@@ -41,6 +41,7 @@ struct RequestLogMiddleware: RouterMiddleware {
                 line += " prompt_tokens=\(record.promptTokens) completion_tokens=\(record.completionTokens)"
             }
             if let p = record.principal { line += " key=\(p.name)" }
+            if let user = record.user { line += " user=\(user.debugDescription)" }
             logger.info("\(line)")
         }
         response.body = ResponseBody(contentLength: body.contentLength) { writer in
