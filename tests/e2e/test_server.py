@@ -93,3 +93,62 @@ def test_metrics(server, client):
     text = httpx.get(server + "/metrics").text
     assert 'baseserve_requests_total{route="/v1/completions",status="200"}' in text
     assert "baseserve_generation_tokens_total" in text
+
+
+def test_sigterm_finishes_requests_in_flight():
+    """A server told to stop answers the request it is working on, then exits 0."""
+    import os
+    import signal
+    import subprocess
+    from conftest import ROOT, _free_port
+
+    binary = os.environ.get("BASESERVE_BIN", str(ROOT / ".build/release/baseserve"))
+    model = os.environ.get("BASESERVE_MODEL", str(ROOT / "models/SmolLM2-135M-Instruct.Q4_1.gguf"))
+    port = _free_port()
+    proc = subprocess.Popen([binary, "serve", "--port", str(port), "--model", model, "--threads", "2"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, proc.stderr.read()
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        result = {}
+
+        def request():
+            r = httpx.post(base + "/v1/completions", timeout=120,
+                           json={"prompt": "Once upon a time", "max_tokens": 200, "temperature": 0, "ignore_eos": True})
+            result["status"] = r.status_code
+            result["tokens"] = r.json()["usage"]["completion_tokens"]
+
+        thread = threading.Thread(target=request)
+        thread.start()
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGTERM)
+        thread.join(timeout=120)
+        assert result == {"status": 200, "tokens": 200}
+        assert proc.wait(timeout=60) == 0
+        log = proc.stderr.read()
+        assert "serving" in log and "stopped" in log, log
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_refuses_a_public_address_without_a_key():
+    import os
+    import subprocess
+    from conftest import ROOT
+
+    binary = os.environ.get("BASESERVE_BIN", str(ROOT / ".build/release/baseserve"))
+    env = {k: v for k, v in os.environ.items() if k != "BASESERVE_API_KEY"}
+    r = subprocess.run([binary, "serve", "--host", "0.0.0.0", "--port", "1"], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0
+    assert "API key" in r.stderr
