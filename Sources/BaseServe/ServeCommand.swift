@@ -42,6 +42,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "baseserve")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 
