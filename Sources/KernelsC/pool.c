@@ -1,7 +1,11 @@
-// BaseServe's thread pool. One job at a time: the caller publishes (fn, context, count),
-// bumps a generation counter and everyone, the caller included, claims indices from
-// an atomic counter. Waiting is a short spin (the forward pass issues jobs back to back)
-// followed by a condition-variable sleep, so idle workers cost no CPU.
+// BaseServe's thread pool. One job at a time: the caller publishes (fn, context, count)
+// and everyone, the caller included, claims indices from an atomic counter.
+//
+// A worker must register with the job before touching it, and the caller closes the job
+// to registration once every index has been claimed. So the caller only ever waits for
+// workers that are actually running a piece of this job: a worker that the OS has not
+// scheduled yet (the machine may be busy) cannot delay the call. Idle workers spin
+// briefly (the forward pass issues jobs back to back), then sleep on a condition variable.
 #include "kc_pool.h"
 #include <pthread.h>
 #include <stdatomic.h>
@@ -15,17 +19,21 @@
 #define KC_PAUSE() ((void)0)
 #endif
 
-// Spin iterations before sleeping: a few tens of microseconds.
+// Spin iterations before sleeping: some tens of microseconds.
 #define KC_SPIN 4000
+
+// state: job id in the high 32 bits, CLOSED flag, registered-and-running workers below.
+#define JOB_SHIFT 32
+#define CLOSED ((uint64_t)1 << 31)
+#define RUNNING_MASK ((uint64_t)0x7fffffff)
 
 struct kc_pool {
     int threads;
     pthread_t *workers;
     pthread_mutex_t mutex;
     pthread_cond_t work_cond, done_cond;
-    _Atomic uint64_t generation;
+    _Atomic uint64_t state;
     _Atomic int64_t next;
-    _Atomic int pending;   // workers that have not yet finished the current job
     _Atomic int stop;
     kc_task_fn fn;
     void *context;
@@ -41,27 +49,37 @@ static void drain(kc_pool *p) {
     }
 }
 
+static inline uint32_t job_of(uint64_t s) { return (uint32_t)(s >> JOB_SHIFT); }
+
 static void *worker_main(void *arg) {
     kc_pool *p = (kc_pool *)arg;
-    uint64_t seen = 0;
+    uint32_t seen = 0;
     for (;;) {
-        uint64_t g;
+        uint64_t s;
         int spins = 0;
-        while ((g = atomic_load_explicit(&p->generation, memory_order_acquire)) == seen &&
-               !atomic_load_explicit(&p->stop, memory_order_acquire) && spins < KC_SPIN) {
+        while (job_of(s = atomic_load_explicit(&p->state, memory_order_acquire)) == seen &&
+               !atomic_load_explicit(&p->stop, memory_order_relaxed) && spins < KC_SPIN) {
             KC_PAUSE(); spins++;
         }
-        if (g == seen) {
+        if (job_of(s) == seen) {
             pthread_mutex_lock(&p->mutex);
-            while ((g = atomic_load_explicit(&p->generation, memory_order_acquire)) == seen &&
-                   !atomic_load_explicit(&p->stop, memory_order_acquire))
+            while (job_of(s = atomic_load_explicit(&p->state, memory_order_acquire)) == seen &&
+                   !atomic_load_explicit(&p->stop, memory_order_relaxed))
                 pthread_cond_wait(&p->work_cond, &p->mutex);
             pthread_mutex_unlock(&p->mutex);
         }
         if (atomic_load_explicit(&p->stop, memory_order_acquire)) return NULL;
-        seen = g;
+        seen = job_of(s);
+        // Register unless the job is already closed (or replaced by a newer one).
+        int joined = 0;
+        while (job_of(s) == seen && !(s & CLOSED)) {
+            if (atomic_compare_exchange_weak_explicit(&p->state, &s, s + 1, memory_order_acq_rel,
+                                                      memory_order_acquire)) { joined = 1; break; }
+        }
+        if (!joined) continue;
         drain(p);
-        if (atomic_fetch_sub_explicit(&p->pending, 1, memory_order_acq_rel) == 1) {
+        const uint64_t before = atomic_fetch_sub_explicit(&p->state, 1, memory_order_acq_rel);
+        if ((before & CLOSED) && (before & RUNNING_MASK) == 1) {
             pthread_mutex_lock(&p->mutex);
             pthread_cond_signal(&p->done_cond);
             pthread_mutex_unlock(&p->mutex);
@@ -77,13 +95,7 @@ kc_pool *kc_pool_create(int threads) {
     pthread_cond_init(&p->work_cond, NULL);
     pthread_cond_init(&p->done_cond, NULL);
     p->workers = calloc((size_t)threads, sizeof(pthread_t));
-    for (int i = 0; i < threads - 1; i++) {
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setstacksize(&attr, 8u << 20);  // kernels keep scratch tiles on the heap, not the stack
-        pthread_create(&p->workers[i], &attr, worker_main, p);
-        pthread_attr_destroy(&attr);
-    }
+    for (int i = 0; i < threads - 1; i++) pthread_create(&p->workers[i], NULL, worker_main, p);
     return p;
 }
 
@@ -109,22 +121,26 @@ void kc_pool_run(kc_pool *p, int64_t count, kc_task_fn fn, void *context) {
         for (int64_t i = 0; i < count; i++) fn(context, i);
         return;
     }
+    // No worker is registered with the previous job any more, so these plain writes are safe.
     p->fn = fn; p->context = context; p->count = count;
     atomic_store_explicit(&p->next, 0, memory_order_relaxed);
-    atomic_store_explicit(&p->pending, p->threads - 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&p->generation, 1, memory_order_release);
+    const uint32_t job = job_of(atomic_load_explicit(&p->state, memory_order_relaxed)) + 1;
+    atomic_store_explicit(&p->state, (uint64_t)job << JOB_SHIFT, memory_order_release);
     // Wake sleepers; the mutex orders this against a worker that is about to sleep.
     pthread_mutex_lock(&p->mutex);
     pthread_cond_broadcast(&p->work_cond);
     pthread_mutex_unlock(&p->mutex);
     drain(p);
+    // Every index is claimed: close registration, then wait for the registered workers.
+    uint64_t s = atomic_fetch_or_explicit(&p->state, CLOSED, memory_order_acq_rel) | CLOSED;
     int spins = 0;
-    while (atomic_load_explicit(&p->pending, memory_order_acquire) != 0 && spins < KC_SPIN) {
+    while ((s & RUNNING_MASK) != 0 && spins < KC_SPIN) {
         KC_PAUSE(); spins++;
+        s = atomic_load_explicit(&p->state, memory_order_acquire);
     }
-    if (atomic_load_explicit(&p->pending, memory_order_acquire) != 0) {
+    if ((s & RUNNING_MASK) != 0) {
         pthread_mutex_lock(&p->mutex);
-        while (atomic_load_explicit(&p->pending, memory_order_acquire) != 0)
+        while ((atomic_load_explicit(&p->state, memory_order_acquire) & RUNNING_MASK) != 0)
             pthread_cond_wait(&p->done_cond, &p->mutex);
         pthread_mutex_unlock(&p->mutex);
     }

@@ -4,14 +4,14 @@
 For each supported GGUF type: `<TYPE>.bin` holds a few blocks of random bytes whose fp16
 scale fields are replaced by sane finite values, and `<TYPE>.f32` the little-endian fp32
 values the `gguf` package (independent of our C code) decodes them to.
-Run from the repository root: python3 Tests/KernelsTests/make_fixtures.py
+Run: python3 Tests/KernelsTests/Fixtures/make_fixtures.py (it lives here so SwiftPM treats it as a resource, not an unhandled file)
 """
 import os
 import numpy as np
 import gguf
 from gguf import GGMLQuantizationType as T
 
-OUT = os.path.join(os.path.dirname(__file__), "Fixtures")
+OUT = os.path.dirname(os.path.abspath(__file__))
 rng = np.random.default_rng(20240611)
 
 def f16_bytes(n, lo, hi, signed=True):
