@@ -15,6 +15,11 @@ public final class ThreadPool: @unchecked Sendable {
 
     deinit { kc_pool_destroy(pool) }
 
+    /// The C pool, for kernels that schedule their own work.
+    func withHandle<R>(_ body: (OpaquePointer) -> R) -> R {
+        withExtendedLifetime(self) { body(pool) }
+    }
+
     public var threadCount: Int { Int(kc_pool_threads(pool)) }
 
     /// Runs `body(i)` for every `i` in `0..<count` across the pool (the caller takes part)

@@ -1,10 +1,10 @@
 // Dequantization of every supported GGUF weight type, bit-exact with ggml's definitions
 // (d*q, d*q + m, K-quant sub-block scales and mins). Contraction into FMA is disabled
 // here so that d*q + m rounds twice, exactly like the reference implementations.
+// The pragma comes first so that it also covers the intrinsics headers' inline functions.
+#pragma clang fp contract(off)
 #include "kc_quant.h"
 #include "kc_internal.h"
-
-#pragma clang fp contract(off)
 
 int kc_block_size(int type) {
     switch (type) {
@@ -44,8 +44,11 @@ static int cpu_flag(int which) {
     (void)which; return 0;
 #endif
 }
-int kc_has_avx2(void) { return cpu_flag(0); }
-int kc_has_avx512(void) { return cpu_flag(1); }
+// Tests switch the SIMD paths off to check the portable code on this machine too.
+static _Atomic int portable_only;
+void kc_set_portable_only(int on) { portable_only = on; }
+int kc_has_avx2(void) { return !portable_only && cpu_flag(0); }
+int kc_has_avx512(void) { return !portable_only && cpu_flag(1); }
 
 // K-quant 6-bit scale and min of sub-block j (ggml's get_scale_min_k4).
 static inline void scale_min_k4(int j, const uint8_t *q, uint8_t *d, uint8_t *m) {
@@ -148,8 +151,54 @@ static void deq_f16_f16c(const uint16_t *s, float *y, int64_t n) {
 }
 #endif
 
+#if KC_X86
+// AVX-512 decoders for the formats BaseServe's models use: a separate multiply and add
+// (never an FMA), so the values are bit-identical to the scalar definitions.
+#define KC_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")))
+KC_AVX512 static void deq512_q4_1(const kc_q4_1 *b, float *y, int64_t nb) {
+    const __m128i mask = _mm_set1_epi8(0x0F);
+    for (int64_t i = 0; i < nb; i++, b++, y += 32) {
+        const __m512 d = _mm512_set1_ps(_cvtsh_ss(b->d)), m = _mm512_set1_ps(_cvtsh_ss(b->m));
+        const __m128i q = _mm_loadu_si128((const __m128i *)b->qs);
+        const __m512 lo = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(q, mask)));
+        const __m512 hi = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(q, 4), mask)));
+        _mm512_storeu_ps(y, _mm512_add_ps(_mm512_mul_ps(lo, d), m));
+        _mm512_storeu_ps(y + 16, _mm512_add_ps(_mm512_mul_ps(hi, d), m));
+    }
+}
+KC_AVX512 static void deq512_q4_0(const kc_q4_0 *b, float *y, int64_t nb) {
+    const __m128i mask = _mm_set1_epi8(0x0F), eight = _mm_set1_epi8(8);
+    for (int64_t i = 0; i < nb; i++, b++, y += 32) {
+        const __m512 d = _mm512_set1_ps(_cvtsh_ss(b->d));
+        const __m128i q = _mm_loadu_si128((const __m128i *)b->qs);
+        const __m128i lo = _mm_sub_epi8(_mm_and_si128(q, mask), eight);
+        const __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(q, 4), mask), eight);
+        _mm512_storeu_ps(y, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(lo)), d));
+        _mm512_storeu_ps(y + 16, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(hi)), d));
+    }
+}
+KC_AVX512 static void deq512_q8_0(const kc_q8_0 *b, float *y, int64_t nb) {
+    for (int64_t i = 0; i < nb; i++, b++, y += 32) {
+        const __m512 d = _mm512_set1_ps(_cvtsh_ss(b->d));
+        const __m128i q0 = _mm_loadu_si128((const __m128i *)b->qs), q1 = _mm_loadu_si128((const __m128i *)(b->qs + 16));
+        _mm512_storeu_ps(y, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q0)), d));
+        _mm512_storeu_ps(y + 16, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q1)), d));
+    }
+}
+#endif
+
 void kc_dequantize_row(int type, const void *src, float *dst, int64_t count) {
     const uint8_t *s = (const uint8_t *)src;
+#if KC_X86
+    if (kc_has_avx512()) {
+        switch (type) {
+        case KC_Q4_1: deq512_q4_1((const kc_q4_1 *)src, dst, count / 32); return;
+        case KC_Q4_0: deq512_q4_0((const kc_q4_0 *)src, dst, count / 32); return;
+        case KC_Q8_0: deq512_q8_0((const kc_q8_0 *)src, dst, count / 32); return;
+        default: break;
+        }
+    }
+#endif
     switch (type) {
     case KC_F32: memcpy(dst, src, (size_t)count * 4); return;
     case KC_F16:

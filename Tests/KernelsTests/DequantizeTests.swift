@@ -6,6 +6,16 @@ import XCTest
 /// Decoded values must equal those of the independent `gguf` Python package bit for bit.
 final class DequantizeTests: XCTestCase {
     func testEveryTypeMatchesGGUFPackage() throws {
+        try checkFixtures()
+    }
+
+    func testPortablePathsMatchGGUFPackage() throws {
+        setPortableKernelsOnly(true)
+        defer { setPortableKernelsOnly(false) }
+        try checkFixtures()
+    }
+
+    func checkFixtures() throws {
         for type in supportedTypes {
             XCTAssertTrue(Dequantize.isSupported(type), "\(type)")
             let raw = try fixture("\(type).bin")

@@ -1,12 +1,14 @@
 #pragma once
 #include <stdint.h>
+#include "kc_pool.h"
 
-// Many tokens: dequantizes rows [r0, r1) of `w` once into a per-thread fp32 scratch
-// tile and multiplies all tokens by it: y[t*ldy + r] = dot(W row r, x + t*cols).
-void kc_matmul_tile(int type, const void *w, int64_t cols, int64_t r0, int64_t r1,
-                    const float *x, int64_t tokens, float *y, int64_t ldy);
-// Rows per tile that keep a dequantized tile of `cols` columns inside L2.
-int64_t kc_tile_rows(int64_t cols);
+// y[t*rows + r] = dot(W row r, x + t*cols) for t < tokens, r < rows, spread over the pool.
+// Few tokens: fused dequantize-and-dot. Many tokens: weight tiles dequantized once into
+// L2-resident fp32 panels and multiplied by all tokens with a register-blocked kernel.
+void kc_matmul(kc_pool *pool, int type, const void *w, int64_t rows, int64_t cols,
+               const float *x, int64_t tokens, float *y);
+// Token count from which kc_matmul takes the tiled GEMM path.
+int64_t kc_gemm_min_tokens(void);
 
 // Row-major single-threaded GEMM: C = alpha*op(A)*op(B) + beta*C.
 void kc_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,

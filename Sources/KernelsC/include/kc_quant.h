@@ -17,3 +17,6 @@ void kc_dequantize_row(int type, const void *src, float *dst, int64_t count);
 // [0, tokens): y[t*ldy + r] = dot(W row r, x + t*cols). `w` is the whole matrix.
 void kc_matvec_rows(int type, const void *w, int64_t cols, int64_t r0, int64_t r1,
                     const float *x, int64_t tokens, float *y, int64_t ldy);
+
+// Testing aid: 1 forces the portable scalar paths even where AVX2/AVX-512 are available.
+void kc_set_portable_only(int on);
