@@ -31,7 +31,7 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
         case .truncated(let offset, let needed, let fileSize, let reading):
             return "the file is truncated: reading \(reading) needs \(needed) bytes at offset \(offset), but the file has \(fileSize) bytes"
         case .absurdCount(let what, let count, let limit):
-            return "the file claims \(count) \(what), more than the \(limit) that could fit; it is corrupt"
+            return "the file claims \(count) \(what), more than the \(limit) that fit in the bytes left; it is truncated or corrupt (download it again)"
         case .unknownValueType(let t, let key):
             return "metadata key \"\(key)\" has unknown value type \(t)"
         case .invalidString(let offset):

@@ -151,7 +151,9 @@ public final class GGUFFile: @unchecked Sendable {
             guard let size = minimumSize(of: elementType) else { throw GGUFError.unknownValueType(elementType, key: key) }
             try checkCount(count, minimumBytes: UInt64(size), reader: reader, what: "elements in \"\(key)\"")
             var items: [GGUFValue] = []
-            items.reserveCapacity(Int(count))
+            // Reserve no more than a typical vocabulary up front: each value takes
+            // more memory than its bytes in the file.
+            items.reserveCapacity(min(Int(count), 1 << 18))
             for _ in 0..<Int(count) {
                 items.append(try readValue(type: elementType, key: key, reader: &reader, depth: depth + 1))
             }

@@ -1,0 +1,22 @@
+import GGUF
+import KernelsC
+
+/// y[t*w.rows + r] = sum_c W[r,c] * x[t*w.columns + c] for t in 0..<tokens.
+/// `x` is tokens×columns and `y` tokens×rows, both row-major fp32.
+///
+/// Few tokens: fused dequantize-and-dot over the quantized rows, rows split over the pool.
+/// Many tokens: each weight tile is dequantized once into L2 and reused for every token
+/// by a register-blocked kernel; tiles split over the pool. The work lives in C (gemm.c,
+/// dot.c) so that the pool callbacks carry no Swift overhead.
+public func matmul(_ w: WeightMatrix, input x: UnsafePointer<Float>, tokens: Int, output y: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+    precondition(Dequantize.isSupported(w.type), "unsupported weight type \(w.type)")
+    guard tokens > 0, w.rows > 0 else { return }
+    pool.withHandle { handle in
+        kc_matmul(handle, Int32(w.type.rawValue), w.data, Int64(w.rows), Int64(w.columns), x, Int64(tokens), y)
+    }
+}
+
+/// Testing aid: forces the portable (non-SIMD) kernels on or off for the whole process.
+func setPortableKernelsOnly(_ on: Bool) {
+    kc_set_portable_only(on ? 1 : 0)
+}

@@ -1,0 +1,230 @@
+// Dequantization of every supported GGUF weight type, bit-exact with ggml's definitions
+// (d*q, d*q + m, K-quant sub-block scales and mins). Contraction into FMA is disabled
+// here so that d*q + m rounds twice, exactly like the reference implementations.
+// The pragma comes first so that it also covers the intrinsics headers' inline functions.
+#pragma clang fp contract(off)
+#include "kc_quant.h"
+#include "kc_internal.h"
+
+int kc_block_size(int type) {
+    switch (type) {
+    case KC_F32: case KC_F16: case KC_BF16: return 1;
+    case KC_Q4_0: case KC_Q4_1: case KC_Q5_0: case KC_Q5_1: case KC_Q8_0: return 32;
+    case KC_Q4_K: case KC_Q5_K: case KC_Q6_K: return 256;
+    default: return 0;
+    }
+}
+
+int kc_block_bytes(int type) {
+    switch (type) {
+    case KC_F32: return 4;
+    case KC_F16: case KC_BF16: return 2;
+    case KC_Q4_0: return 18; case KC_Q4_1: return 20; case KC_Q5_0: return 22;
+    case KC_Q5_1: return 24; case KC_Q8_0: return 34; case KC_Q4_K: return 144;
+    case KC_Q5_K: return 176; case KC_Q6_K: return 210;
+    default: return 0;
+    }
+}
+
+int kc_type_supported(int type) { return kc_block_size(type) != 0; }
+
+static int cpu_flag(int which) {
+#if KC_X86
+    static int cached[2] = {-1, -1};
+    if (cached[which] < 0) {
+        __builtin_cpu_init();
+        cached[which] = which == 0
+            ? (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
+            : (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx2") &&
+               __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"));
+    }
+    return cached[which];
+#else
+    (void)which; return 0;
+#endif
+}
+// Tests switch the SIMD paths off to check the portable code on this machine too.
+static _Atomic int portable_only;
+void kc_set_portable_only(int on) { portable_only = on; }
+int kc_has_avx2(void) { return !portable_only && cpu_flag(0); }
+int kc_has_avx512(void) { return !portable_only && cpu_flag(1); }
+
+// K-quant 6-bit scale and min of sub-block j (ggml's get_scale_min_k4).
+static inline void scale_min_k4(int j, const uint8_t *q, uint8_t *d, uint8_t *m) {
+    if (j < 4) { *d = q[j] & 63; *m = q[j + 4] & 63; }
+    else {
+        *d = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+        *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+    }
+}
+
+static void deq_q4_0(const kc_q4_0 *b, float *y) {
+    const float d = kc_f16(b->d);
+    for (int j = 0; j < 16; j++) {
+        y[j] = (float)((b->qs[j] & 0xF) - 8) * d;
+        y[j + 16] = (float)((b->qs[j] >> 4) - 8) * d;
+    }
+}
+static void deq_q4_1(const kc_q4_1 *b, float *y) {
+    const float d = kc_f16(b->d), m = kc_f16(b->m);
+    for (int j = 0; j < 16; j++) {
+        y[j] = (float)(b->qs[j] & 0xF) * d + m;
+        y[j + 16] = (float)(b->qs[j] >> 4) * d + m;
+    }
+}
+static void deq_q5_0(const kc_q5_0 *b, float *y) {
+    const float d = kc_f16(b->d);
+    uint32_t qh; memcpy(&qh, b->qh, 4);
+    for (int j = 0; j < 16; j++) {
+        const int h0 = ((qh >> j) << 4) & 0x10, h1 = (qh >> (j + 12)) & 0x10;
+        y[j] = (float)(((b->qs[j] & 0xF) | h0) - 16) * d;
+        y[j + 16] = (float)(((b->qs[j] >> 4) | h1) - 16) * d;
+    }
+}
+static void deq_q5_1(const kc_q5_1 *b, float *y) {
+    const float d = kc_f16(b->d), m = kc_f16(b->m);
+    uint32_t qh; memcpy(&qh, b->qh, 4);
+    for (int j = 0; j < 16; j++) {
+        const int h0 = ((qh >> j) << 4) & 0x10, h1 = (qh >> (j + 12)) & 0x10;
+        y[j] = (float)((b->qs[j] & 0xF) | h0) * d + m;
+        y[j + 16] = (float)((b->qs[j] >> 4) | h1) * d + m;
+    }
+}
+static void deq_q8_0(const kc_q8_0 *b, float *y) {
+    const float d = kc_f16(b->d);
+    for (int j = 0; j < 32; j++) y[j] = (float)b->qs[j] * d;
+}
+static void deq_q4_k(const kc_q4_k *b, float *y) {
+    const float d = kc_f16(b->d), dmin = kc_f16(b->dmin);
+    const uint8_t *q = b->qs;
+    for (int j = 0, is = 0; j < 256; j += 64, is += 2, q += 32) {
+        uint8_t sc, m;
+        scale_min_k4(is, b->scales, &sc, &m);
+        const float d1 = d * sc, m1 = dmin * m;
+        scale_min_k4(is + 1, b->scales, &sc, &m);
+        const float d2 = d * sc, m2 = dmin * m;
+        for (int l = 0; l < 32; l++) *y++ = d1 * (float)(q[l] & 0xF) - m1;
+        for (int l = 0; l < 32; l++) *y++ = d2 * (float)(q[l] >> 4) - m2;
+    }
+}
+static void deq_q5_k(const kc_q5_k *b, float *y) {
+    const float d = kc_f16(b->d), dmin = kc_f16(b->dmin);
+    const uint8_t *ql = b->qs, *qh = b->qh;
+    uint8_t u1 = 1, u2 = 2;
+    for (int j = 0, is = 0; j < 256; j += 64, is += 2, ql += 32, u1 <<= 2, u2 <<= 2) {
+        uint8_t sc, m;
+        scale_min_k4(is, b->scales, &sc, &m);
+        const float d1 = d * sc, m1 = dmin * m;
+        scale_min_k4(is + 1, b->scales, &sc, &m);
+        const float d2 = d * sc, m2 = dmin * m;
+        for (int l = 0; l < 32; l++) *y++ = d1 * (float)((ql[l] & 0xF) + (qh[l] & u1 ? 16 : 0)) - m1;
+        for (int l = 0; l < 32; l++) *y++ = d2 * (float)((ql[l] >> 4) + (qh[l] & u2 ? 16 : 0)) - m2;
+    }
+}
+static void deq_q6_k(const kc_q6_k *b, float *y) {
+    const float d = kc_f16(b->d);
+    const uint8_t *ql = b->ql, *qh = b->qh;
+    const int8_t *sc = b->scales;
+    for (int n = 0; n < 256; n += 128, y += 128, ql += 64, qh += 32, sc += 8) {
+        for (int l = 0; l < 32; l++) {
+            const int is = l / 16;
+            const int q1 = (int8_t)((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;
+            const int q2 = (int8_t)((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
+            const int q3 = (int8_t)((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+            const int q4 = (int8_t)((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+            y[l] = d * (float)sc[is] * (float)q1;
+            y[l + 32] = d * (float)sc[is + 2] * (float)q2;
+            y[l + 64] = d * (float)sc[is + 4] * (float)q3;
+            y[l + 96] = d * (float)sc[is + 6] * (float)q4;
+        }
+    }
+}
+
+#if KC_X86
+__attribute__((target("avx2,f16c")))
+static void deq_f16_f16c(const uint16_t *s, float *y, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(s + i))));
+    for (; i < n; i++) y[i] = kc_f16(s[i]);
+}
+#endif
+
+#if KC_X86
+// AVX-512 decoders for the formats BaseServe's models use: a separate multiply and add
+// (never an FMA), so the values are bit-identical to the scalar definitions.
+#define KC_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")))
+KC_AVX512 static void deq512_q4_1(const kc_q4_1 *b, float *y, int64_t nb) {
+    const __m128i mask = _mm_set1_epi8(0x0F);
+    for (int64_t i = 0; i < nb; i++, b++, y += 32) {
+        const __m512 d = _mm512_set1_ps(_cvtsh_ss(b->d)), m = _mm512_set1_ps(_cvtsh_ss(b->m));
+        const __m128i q = _mm_loadu_si128((const __m128i *)b->qs);
+        const __m512 lo = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(q, mask)));
+        const __m512 hi = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(q, 4), mask)));
+        _mm512_storeu_ps(y, _mm512_add_ps(_mm512_mul_ps(lo, d), m));
+        _mm512_storeu_ps(y + 16, _mm512_add_ps(_mm512_mul_ps(hi, d), m));
+    }
+}
+KC_AVX512 static void deq512_q4_0(const kc_q4_0 *b, float *y, int64_t nb) {
+    const __m128i mask = _mm_set1_epi8(0x0F), eight = _mm_set1_epi8(8);
+    for (int64_t i = 0; i < nb; i++, b++, y += 32) {
+        const __m512 d = _mm512_set1_ps(_cvtsh_ss(b->d));
+        const __m128i q = _mm_loadu_si128((const __m128i *)b->qs);
+        const __m128i lo = _mm_sub_epi8(_mm_and_si128(q, mask), eight);
+        const __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(q, 4), mask), eight);
+        _mm512_storeu_ps(y, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(lo)), d));
+        _mm512_storeu_ps(y + 16, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(hi)), d));
+    }
+}
+KC_AVX512 static void deq512_q8_0(const kc_q8_0 *b, float *y, int64_t nb) {
+    for (int64_t i = 0; i < nb; i++, b++, y += 32) {
+        const __m512 d = _mm512_set1_ps(_cvtsh_ss(b->d));
+        const __m128i q0 = _mm_loadu_si128((const __m128i *)b->qs), q1 = _mm_loadu_si128((const __m128i *)(b->qs + 16));
+        _mm512_storeu_ps(y, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q0)), d));
+        _mm512_storeu_ps(y + 16, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q1)), d));
+    }
+}
+#endif
+
+void kc_dequantize_row(int type, const void *src, float *dst, int64_t count) {
+    const uint8_t *s = (const uint8_t *)src;
+#if KC_X86
+    if (kc_has_avx512()) {
+        switch (type) {
+        case KC_Q4_1: deq512_q4_1((const kc_q4_1 *)src, dst, count / 32); return;
+        case KC_Q4_0: deq512_q4_0((const kc_q4_0 *)src, dst, count / 32); return;
+        case KC_Q8_0: deq512_q8_0((const kc_q8_0 *)src, dst, count / 32); return;
+        default: break;
+        }
+    }
+#endif
+    switch (type) {
+    case KC_F32: memcpy(dst, src, (size_t)count * 4); return;
+    case KC_F16:
+#if KC_X86
+        if (kc_has_avx2()) { deq_f16_f16c((const uint16_t *)src, dst, count); return; }
+#endif
+        for (int64_t i = 0; i < count; i++) dst[i] = kc_f16(kc_rd16(s + 2 * i));
+        return;
+    case KC_BF16:
+        for (int64_t i = 0; i < count; i++) dst[i] = kc_bf16(kc_rd16(s + 2 * i));
+        return;
+    default: break;
+    }
+    const int bs = kc_block_size(type), bb = kc_block_bytes(type);
+    const int64_t nb = count / bs;
+    for (int64_t i = 0; i < nb; i++, s += bb, dst += bs) {
+        switch (type) {
+        case KC_Q4_0: deq_q4_0((const kc_q4_0 *)s, dst); break;
+        case KC_Q4_1: deq_q4_1((const kc_q4_1 *)s, dst); break;
+        case KC_Q5_0: deq_q5_0((const kc_q5_0 *)s, dst); break;
+        case KC_Q5_1: deq_q5_1((const kc_q5_1 *)s, dst); break;
+        case KC_Q8_0: deq_q8_0((const kc_q8_0 *)s, dst); break;
+        case KC_Q4_K: deq_q4_k((const kc_q4_k *)s, dst); break;
+        case KC_Q5_K: deq_q5_k((const kc_q5_k *)s, dst); break;
+        case KC_Q6_K: deq_q6_k((const kc_q6_k *)s, dst); break;
+        default: __builtin_trap();
+        }
+    }
+}

@@ -1,0 +1,167 @@
+// Fused dequantize-and-dot for decode (one or a few tokens): each weight row is read
+// once and dotted with every token's fp32 activations, so the matrix streams from
+// memory exactly once per call. Activations stay fp32 (no int8 requantization), which
+// keeps BaseServe's logprobs within 1e-3 of a float64 reference.
+//
+// Q4_1, Q4_0 and Q8_0 (the formats of the models we serve) have AVX-512 kernels; other
+// types decode a row into scratch and use a vector dot. Every path has a portable
+// scalar fallback, picked at run time.
+#include "kc_quant.h"
+#include "kc_internal.h"
+#include <stdlib.h>
+
+// Thread-local scratch for one dequantized row (grown on demand, one per thread).
+static float *row_scratch(int64_t n) {
+    static _Thread_local float *buf;
+    static _Thread_local int64_t cap;
+    if (cap < n) {
+        free(buf);
+        cap = (n + 15) & ~15;
+        buf = aligned_alloc(64, (size_t)cap * sizeof(float));
+    }
+    return buf;
+}
+
+// Portable fp32 dot with independent partial sums (vectorises without -ffast-math).
+static float dot_f32(const float *a, const float *b, int64_t n) {
+    float acc[16] = {0};
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int l = 0; l < 16; l++) acc[l] += a[i + l] * b[i + l];
+    float s = 0;
+    for (; i < n; i++) s += a[i] * b[i];
+    for (int l = 0; l < 16; l++) s += acc[l];
+    return s;
+}
+
+static void matvec_generic(int type, const uint8_t *w, int64_t rb, int64_t cols, int64_t r0, int64_t r1,
+                           const float *x, int64_t tokens, float *y, int64_t ldy) {
+    float *row = row_scratch(cols);
+    for (int64_t r = r0; r < r1; r++) {
+        kc_dequantize_row(type, w + r * rb, row, cols);
+        for (int64_t t = 0; t < tokens; t++) y[t * ldy + r] = dot_f32(row, x + t * cols, cols);
+    }
+}
+
+#if KC_X86
+#define KC_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")))
+
+// Block decoders: 32 weights as two vectors (elements 0-15 and 16-31). The dot paths may
+// fuse d*q + m into one FMA; only dequantize_row promises the two-rounding exact values.
+KC_AVX512 static inline void dec_q4_1(const kc_q4_1 *b, __m512 *lo, __m512 *hi) {
+    const __m512 d = _mm512_set1_ps(_cvtsh_ss(b->d)), m = _mm512_set1_ps(_cvtsh_ss(b->m));
+    const __m128i q = _mm_loadu_si128((const __m128i *)b->qs), mask = _mm_set1_epi8(0x0F);
+    *lo = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(q, mask))), d, m);
+    *hi = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(q, 4), mask))), d, m);
+}
+KC_AVX512 static inline void dec_q4_0(const kc_q4_0 *b, __m512 *lo, __m512 *hi) {
+    const __m512 d = _mm512_set1_ps(_cvtsh_ss(b->d));
+    const __m128i q = _mm_loadu_si128((const __m128i *)b->qs), mask = _mm_set1_epi8(0x0F), eight = _mm_set1_epi8(8);
+    *lo = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_sub_epi8(_mm_and_si128(q, mask), eight))), d);
+    *hi = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(q, 4), mask), eight))), d);
+}
+KC_AVX512 static inline void dec_q8_0(const kc_q8_0 *b, __m512 *lo, __m512 *hi) {
+    const __m512 d = _mm512_set1_ps(_cvtsh_ss(b->d));
+    *lo = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)b->qs))), d);
+    *hi = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b->qs + 16)))), d);
+}
+
+// Rows [r0, r1) times T tokens (T <= 3, a compile-time constant after inlining). Two
+// blocks per iteration feed four accumulators per token so FMA latency is hidden.
+#define DEFINE_ROWS512(NAME, BLOCK, DEC)                                                          \
+KC_AVX512 static inline __attribute__((always_inline)) void NAME##_t(                            \
+    const uint8_t *w, int64_t rb, int64_t nb, int64_t r0, int64_t r1, const float *x,             \
+    int64_t cols, float *y, int64_t ldy, const int T) {                                           \
+    for (int64_t r = r0; r < r1; r++) {                                                           \
+        const BLOCK *b = (const BLOCK *)(w + r * rb);                                             \
+        __m512 acc[3][4];                                                                         \
+        for (int t = 0; t < T; t++)                                                               \
+            for (int a = 0; a < 4; a++) acc[t][a] = _mm512_setzero_ps();                          \
+        int64_t i = 0;                                                                            \
+        for (; i + 2 <= nb; i += 2) {                                                             \
+            __m512 l0, h0, l1, h1;                                                                \
+            DEC(b + i, &l0, &h0);                                                                 \
+            DEC(b + i + 1, &l1, &h1);                                                             \
+            for (int t = 0; t < T; t++) {                                                         \
+                const float *xp = x + t * cols + i * 32;                                          \
+                acc[t][0] = _mm512_fmadd_ps(l0, _mm512_loadu_ps(xp), acc[t][0]);                  \
+                acc[t][1] = _mm512_fmadd_ps(h0, _mm512_loadu_ps(xp + 16), acc[t][1]);            \
+                acc[t][2] = _mm512_fmadd_ps(l1, _mm512_loadu_ps(xp + 32), acc[t][2]);             \
+                acc[t][3] = _mm512_fmadd_ps(h1, _mm512_loadu_ps(xp + 48), acc[t][3]);             \
+            }                                                                                     \
+        }                                                                                         \
+        if (i < nb) {                                                                             \
+            __m512 l0, h0;                                                                        \
+            DEC(b + i, &l0, &h0);                                                                 \
+            for (int t = 0; t < T; t++) {                                                         \
+                const float *xp = x + t * cols + i * 32;                                          \
+                acc[t][0] = _mm512_fmadd_ps(l0, _mm512_loadu_ps(xp), acc[t][0]);                  \
+                acc[t][1] = _mm512_fmadd_ps(h0, _mm512_loadu_ps(xp + 16), acc[t][1]);            \
+            }                                                                                     \
+        }                                                                                         \
+        for (int t = 0; t < T; t++)                                                               \
+            y[t * ldy + r] = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc[t][0], acc[t][1]), \
+                                                                _mm512_add_ps(acc[t][2], acc[t][3]))); \
+    }                                                                                             \
+}                                                                                                 \
+KC_AVX512 static void NAME(const uint8_t *w, int64_t rb, int64_t cols, int64_t r0, int64_t r1,   \
+                           const float *x, int64_t tokens, float *y, int64_t ldy) {               \
+    const int64_t nb = cols / 32;                                                                 \
+    for (int64_t t0 = 0; t0 < tokens; t0 += 3) {                                                  \
+        const int64_t n = tokens - t0 < 3 ? tokens - t0 : 3;                                      \
+        const float *xt = x + t0 * cols;                                                          \
+        float *yt = y + t0 * ldy;                                                                 \
+        if (n == 1) NAME##_t(w, rb, nb, r0, r1, xt, cols, yt, ldy, 1);                            \
+        else if (n == 2) NAME##_t(w, rb, nb, r0, r1, xt, cols, yt, ldy, 2);                       \
+        else NAME##_t(w, rb, nb, r0, r1, xt, cols, yt, ldy, 3);                                   \
+    }                                                                                             \
+}
+
+DEFINE_ROWS512(rows512_q4_1, kc_q4_1, dec_q4_1)
+DEFINE_ROWS512(rows512_q4_0, kc_q4_0, dec_q4_0)
+DEFINE_ROWS512(rows512_q8_0, kc_q8_0, dec_q8_0)
+
+KC_AVX512 static float dot512(const float *a, const float *b, int64_t n) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), s1);
+        s2 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 32), _mm512_loadu_ps(b + i + 32), s2);
+        s3 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 48), _mm512_loadu_ps(b + i + 48), s3);
+    }
+    for (; i + 16 <= n; i += 16) s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
+    if (i < n) {
+        const __mmask16 k = (__mmask16)((1u << (n - i)) - 1);
+        s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, a + i), _mm512_maskz_loadu_ps(k, b + i), s1);
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
+}
+
+KC_AVX512 static void matvec_generic512(int type, const uint8_t *w, int64_t rb, int64_t cols, int64_t r0, int64_t r1,
+                                        const float *x, int64_t tokens, float *y, int64_t ldy) {
+    float *scratch = type == KC_F32 ? NULL : row_scratch(cols);
+    for (int64_t r = r0; r < r1; r++) {
+        const float *row = (const float *)(w + r * rb);
+        if (scratch) { kc_dequantize_row(type, w + r * rb, scratch, cols); row = scratch; }
+        for (int64_t t = 0; t < tokens; t++) y[t * ldy + r] = dot512(row, x + t * cols, cols);
+    }
+}
+#endif
+
+void kc_matvec_rows(int type, const void *w, int64_t cols, int64_t r0, int64_t r1,
+                    const float *x, int64_t tokens, float *y, int64_t ldy) {
+    const uint8_t *wb = (const uint8_t *)w;
+    const int64_t rb = cols / kc_block_size(type) * kc_block_bytes(type);
+#if KC_X86
+    if (kc_has_avx512()) {
+        switch (type) {
+        case KC_Q4_1: rows512_q4_1(wb, rb, cols, r0, r1, x, tokens, y, ldy); return;
+        case KC_Q4_0: rows512_q4_0(wb, rb, cols, r0, r1, x, tokens, y, ldy); return;
+        case KC_Q8_0: rows512_q8_0(wb, rb, cols, r0, r1, x, tokens, y, ldy); return;
+        default: matvec_generic512(type, wb, rb, cols, r0, r1, x, tokens, y, ldy); return;
+        }
+    }
+#endif
+    matvec_generic(type, wb, rb, cols, r0, r1, x, tokens, y, ldy);
+}

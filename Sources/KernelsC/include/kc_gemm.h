@@ -1,0 +1,16 @@
+#pragma once
+#include <stdint.h>
+#include "kc_pool.h"
+
+// y[t*rows + r] = dot(W row r, x + t*cols) for t < tokens, r < rows, spread over the pool.
+// Few tokens: fused dequantize-and-dot. Many tokens: weight tiles dequantized once into
+// L2-resident fp32 panels and multiplied by all tokens with a register-blocked kernel.
+void kc_matmul(kc_pool *pool, int type, const void *w, int64_t rows, int64_t cols,
+               const float *x, int64_t tokens, float *y);
+// Token count from which kc_matmul takes the tiled GEMM path.
+int64_t kc_gemm_min_tokens(void);
+
+// Row-major single-threaded GEMM: C = alpha*op(A)*op(B) + beta*C.
+void kc_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,
+              const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+              float *c, int64_t ldc);

@@ -1,0 +1,67 @@
+import Foundation
+import GGUF
+import XCTest
+@testable import Kernels
+
+/// Timing harness, not a test: prints throughput and asserts nothing about time.
+/// Runs only with BASESERVE_BENCH=1 (swift test -c release --filter KernelBenchmarks).
+final class KernelBenchmarks: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(ProcessInfo.processInfo.environment["BASESERVE_BENCH"] == "1", "set BASESERVE_BENCH=1 to run")
+    }
+
+    /// Best-of wall time of `body` in seconds.
+    func best(_ repeats: Int, _ body: () -> Void) -> Double {
+        body()
+        var bestTime = Double.infinity
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            bestTime = min(bestTime, Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+        }
+        return bestTime
+    }
+
+    func benchMatmul(_ type: GGMLType, rows: Int, columns: Int, tokens: Int, pool: ThreadPool) {
+        let bytes = randomMatrixBytes(type, rows: rows, columns: columns, seed: 1)
+        let x = randomFloats(tokens * columns, seed: 2)
+        var y = [Float](repeating: 0, count: tokens * rows)
+        let seconds = bytes.withUnsafeBytes { raw in
+            let w = WeightMatrix(type: type, rows: rows, columns: columns, data: raw.baseAddress!)
+            return x.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    best(tokens == 1 ? 300 : 8) {
+                        matmul(w, input: xp.baseAddress!, tokens: tokens, output: yp.baseAddress!, pool: pool)
+                    }
+                }
+            }
+        }
+        let gflops = 2.0 * Double(rows * columns * tokens) / seconds * 1e-9
+        let gbps = Double(bytes.count) / seconds * 1e-9
+        print(String(format: "BENCH matmul %@ %5d->%-5d tokens %3d threads %d: %8.1f us  %7.1f GFLOP/s  %6.1f GB/s weights",
+                     type.description, columns, rows, tokens, pool.threadCount, seconds * 1e6, gflops, gbps))
+    }
+
+    func testMatmulThroughput() {
+        for threads in [1, 2] {
+            let pool = ThreadPool(threads: threads)
+            for tokens in [1, 512] {
+                benchMatmul(.q4_1, rows: 1536, columns: 576, tokens: tokens, pool: pool)
+                benchMatmul(.q4_1, rows: 576, columns: 1536, tokens: tokens, pool: pool)
+                benchMatmul(.q8_0, rows: 49152, columns: 576, tokens: tokens, pool: pool)
+            }
+        }
+    }
+
+    func testScoreLogitsAndPool() {
+        let x = randomFloats(49152, seed: 3, range: -10...20)
+        var sink = 0
+        let s = best(200) { sink &+= scoreLogits(x, vocabularySize: x.count, target: 17, topK: 5).rank }
+        print(String(format: "BENCH scoreLogits 49152 top5: %.1f us", s * 1e6))
+        let pool = ThreadPool(threads: 2)
+        let calls = 10000
+        let p = best(3) { for _ in 0..<calls { pool.parallelFor(2) { i in sink &+= i } } }
+        print(String(format: "BENCH parallelFor(2) overhead: %.2f us per call", p / Double(calls) * 1e6))
+        XCTAssertNotEqual(sink, -1)
+    }
+}

@@ -1,0 +1,87 @@
+import GGUF
+import XCTest
+@testable import Kernels
+
+/// matmul against a Double-precision reference over the dequantized matrix.
+final class MatMulTests: XCTestCase {
+    static let pools = [ThreadPool(threads: 1), ThreadPool(threads: 2)]
+
+    func check(_ type: GGMLType, rows: Int, columns: Int, tokens: Int, pool: ThreadPool, seed: UInt64) {
+        let bytes = randomMatrixBytes(type, rows: rows, columns: columns, seed: seed)
+        let x = randomFloats(tokens * columns, seed: seed &+ 1)
+        var y = [Float](repeating: .nan, count: tokens * rows)
+        var dense = [Float](repeating: 0, count: rows * columns)
+        bytes.withUnsafeBytes { raw in
+            let w = WeightMatrix(type: type, rows: rows, columns: columns, data: raw.baseAddress!)
+            for r in 0..<rows {
+                Dequantize.row(type, from: raw.baseAddress! + r * w.rowBytes, to: &dense[r * columns], count: columns)
+            }
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    matmul(w, input: xp.baseAddress!, tokens: tokens, output: yp.baseAddress!, pool: pool)
+                }
+            }
+        }
+        var worst = 0.0
+        for t in 0..<tokens {
+            for r in 0..<rows {
+                var sum = 0.0, magnitude = 0.0
+                for c in 0..<columns {
+                    let p = Double(dense[r * columns + c]) * Double(x[t * columns + c])
+                    sum += p; magnitude += abs(p)
+                }
+                let err = abs(Double(y[t * rows + r]) - sum) / max(magnitude, 1e-30)
+                worst = max(worst, err.isNaN ? .infinity : err)
+            }
+        }
+        XCTAssertLessThan(worst, 1e-5, "\(type) \(rows)x\(columns) tokens \(tokens) threads \(pool.threadCount)")
+    }
+
+    func testEveryTypeAndShape() {
+        var seed: UInt64 = 1
+        for type in supportedTypes {
+            let columns = type.blockSize == 256 ? 512 : 96
+            for tokens in [1, 3, 64, 300] {
+                for rows in [37, 600] where !(rows == 600 && tokens == 300 && type.blockSize == 256) {
+                    for pool in Self.pools {
+                        seed += 1
+                        check(type, rows: rows, columns: columns, tokens: tokens, pool: pool, seed: seed)
+                    }
+                }
+            }
+        }
+    }
+
+    func testPortableKernels() {
+        // The scalar/OpenBLAS paths that machines without AVX-512 take.
+        setPortableKernelsOnly(true)
+        defer { setPortableKernelsOnly(false) }
+        var seed: UInt64 = 500
+        for type in supportedTypes {
+            let columns = type.blockSize == 256 ? 256 : 64
+            for tokens in [1, 5, 40] {
+                seed += 1
+                check(type, rows: 37, columns: columns, tokens: tokens, pool: Self.pools[1], seed: seed)
+            }
+        }
+    }
+
+    func testModelShapes() {
+        // SmolLM2 shapes, both token regimes and the tied output matrix.
+        let pool = Self.pools[1]
+        check(.q4_1, rows: 1536, columns: 576, tokens: 1, pool: pool, seed: 100)
+        check(.q4_1, rows: 576, columns: 1536, tokens: 9, pool: pool, seed: 101)
+        check(.q8_0, rows: 1000, columns: 576, tokens: 2, pool: pool, seed: 102)
+        check(.q8_0, rows: 300, columns: 576, tokens: 17, pool: pool, seed: 103)
+    }
+
+    func testEmptyInputsDoNothing() {
+        var y: [Float] = [42]
+        let bytes = randomMatrixBytes(.q8_0, rows: 1, columns: 32, seed: 5)
+        bytes.withUnsafeBytes { raw in
+            let w = WeightMatrix(type: .q8_0, rows: 1, columns: 32, data: raw.baseAddress!)
+            matmul(w, input: [Float](repeating: 1, count: 32), tokens: 0, output: &y, pool: Self.pools[1])
+        }
+        XCTAssertEqual(y, [42])
+    }
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Prefill (pp512) and generation (tg128) speed of BaseServe's engine beside
+# llama.cpp's llama-bench, on the same GGUF file and thread count, in one run.
+#
+#   bench/engine-vs-llamacpp.sh [MODEL.gguf] [THREADS...]     # default: the default model, 2 threads
+#
+# Needs a release build (swift build -c release) and ../shared/bench/llamacpp.sh,
+# which builds llama.cpp once into a cache folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MODEL=${1:-models/SmolLM2-135M-Instruct.Q4_1.gguf}
+shift || true
+THREADS=("$@"); ((${#THREADS[@]})) || THREADS=(2)
+BIN=${BASESERVE_BIN:-.build/release/baseserve}
+LLAMACPP=${LLAMACPP_SH:-../shared/bench/llamacpp.sh}
+[[ -x $BIN ]] || { echo "no release build at $BIN: run swift build -c release" >&2; exit 1; }
+
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
+echo "model:   $MODEL ($(du -h "$MODEL" | cut -f1))"
+echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+printf '\n%-8s %-6s %12s %12s %8s\n' threads test baseserve llama.cpp ratio
+for t in "${THREADS[@]}"; do
+  ours=$("$BIN" bench --model "$MODEL" --threads "$t" --json 2>/dev/null)
+  theirs=$(bash "$LLAMACPP" "$MODEL" "$t" 2>/dev/null)
+  python3 - "$t" "$ours" "$theirs" <<'PY'
+import json, re, sys
+threads, ours, theirs = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+def llama(test):
+    for line in theirs.splitlines():
+        cells = [c.strip() for c in line.strip().strip('|').split('|')]
+        if len(cells) > 2 and cells[-2] == test:
+            return float(re.match(r'[\d.]+', cells[-1]).group())
+    raise SystemExit(f"llama-bench printed no {test} row")
+for test, key in (("pp512", "prefill_tokens_per_s"), ("tg128", "decode_tokens_per_s")):
+    a, b = ours[key], llama(test)
+    print(f"{threads:<8} {test:<6} {a:12.1f} {b:12.1f} {a / b:8.2f}")
+print(f"{threads:<8} {'score':<6} {ours['score_tokens_per_s']:12.1f} {'-':>12} {'':>8}  (pp512 with prompt_logprobs 5)")
+print(f"{threads:<8} {'peak':<6} {ours['peak_rss_bytes'] / 2**20:10.1f}Mi")
+PY
+done
