@@ -59,7 +59,11 @@ struct Sampler {
     mutating func sample(_ raw: UnsafePointer<Float>, count: Int, prompt: [Int], generated: [Int], banned: Set<Int>) -> Int {
         guard parameters.adjustsLogits || !banned.isEmpty else { return choose(raw, count: count) }
         if adjusted.count != count { adjusted = [Float](repeating: 0, count: count) }
-        return adjusted.withUnsafeMutableBufferPointer { buffer in
+        // The scratch row is moved out while `choose` (a mutating method) runs on it.
+        var scratch = adjusted
+        adjusted = []
+        defer { adjusted = scratch }
+        return scratch.withUnsafeMutableBufferPointer { buffer in
             let logits = buffer.baseAddress!
             logits.update(from: raw, count: count)
             for (id, bias) in parameters.logitBias where id >= 0 && id < count { logits[id] += bias }
