@@ -125,7 +125,8 @@ struct CompletionsController {
 /// chunk, as vLLM sends it.
 struct StreamState {
     let formatter: CompletionFormatter
-    var pending: [[(String, JSON)]?]
+    /// A choice's chunk held back, with the completion tokens counted when it was made.
+    var pending: [(members: [(String, JSON)], completionTokens: Int)?]
     var offsets: [Int]
     var promptTokens: [Int]
     var completionTokens: [Int]
@@ -162,7 +163,7 @@ struct StreamState {
                 members.append(("prompt_token_ids", .array(ids.map { .int($0) })))
                 members.append(("token_ids", .array([])))
             }
-            return flush(i) + [chunk([.object(members)], choice: i)]
+            return flush(i) + [chunk([.object(members)], choice: i, completionTokens: completionTokens[i])]
         case .delta(let i, let text, let tokens):
             guard !text.isEmpty || !tokens.isEmpty else { return [] }
             completionTokens[i] += tokens.count
@@ -181,14 +182,14 @@ struct StreamState {
                 members.append(("token_ids", .array(tokens.map { .int($0.token.id) })))
             }
             let out = flush(i)
-            pending[i] = members
+            pending[i] = (members, completionTokens[i])
             return out
         case .finished(let i, let reason, let stop):
-            var members = pending[i] ?? choice(i, text: "", logprobs: .null)
+            var members = pending[i]?.members ?? choice(i, text: "", logprobs: .null)
             pending[i] = nil
             set(&members, "finish_reason", formatter.finishReason(reason))
             set(&members, "stop_reason", formatter.stopReason(stop))
-            return [chunk([.object(members)], choice: i)]
+            return [chunk([.object(members)], choice: i, completionTokens: completionTokens[i])]
         case .usage(let u):
             let rest = pending.indices.flatMap { flush($0) }
             guard parameters.includeUsage else { return rest }
@@ -205,14 +206,14 @@ struct StreamState {
     }
 
     private mutating func flush(_ i: Int) -> [JSON] {
-        guard let members = pending[i] else { return [] }
+        guard let held = pending[i] else { return [] }
         pending[i] = nil
-        return [chunk([.object(members)], choice: i)]
+        return [chunk([.object(held.members)], choice: i, completionTokens: held.completionTokens)]
     }
 
-    private func chunk(_ choices: [JSON], choice i: Int) -> JSON {
+    private func chunk(_ choices: [JSON], choice i: Int, completionTokens: Int) -> JSON {
         let usage: JSON? = parameters.includeUsage && parameters.continuousUsageStats
-            ? formatter.usage(CompletionUsage(promptTokens: promptTokens[i], completionTokens: completionTokens[i]))
+            ? formatter.usage(CompletionUsage(promptTokens: promptTokens[i], completionTokens: completionTokens))
             : nil
         return formatter.envelope(choices: choices, usage: usage)
     }
