@@ -22,9 +22,9 @@ if [[ ! -x .build/release/baseserve ]]; then
 fi
 
 # Python test dependencies, pinned, in a git-ignored virtual environment.
-PY_PACKAGES=(openai==3.51.0 pytest==9.0.3)
+PY_PACKAGES=(openai==3.51.0 pytest==9.0.3 httpx==0.28.1)
 if [[ ! -x .venv/bin/python ]]; then python3 -m venv .venv; fi
-if ! .venv/bin/python -c "import openai, pytest, sys; sys.exit(openai.__version__ != '3.51.0' or pytest.__version__ != '9.0.3')" 2>/dev/null; then
+if ! .venv/bin/python -c "import httpx, openai, pytest, sys; sys.exit(openai.__version__ != '3.51.0' or pytest.__version__ != '9.0.3' or httpx.__version__ != '0.28.1')" 2>/dev/null; then
   echo "[test] installing ${PY_PACKAGES[*]} into .venv" >&2
   .venv/bin/python -m pip install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
 fi
