@@ -123,16 +123,17 @@ def test_sigterm_finishes_requests_in_flight():
 
         def request():
             r = httpx.post(base + "/v1/completions", timeout=120,
-                           json={"prompt": "Once upon a time", "max_tokens": 200, "temperature": 0, "ignore_eos": True})
+                           json={"prompt": "Once upon a time", "max_tokens": 1000, "temperature": 0, "ignore_eos": True})
             result["status"] = r.status_code
             result["tokens"] = r.json()["usage"]["completion_tokens"]
 
         thread = threading.Thread(target=request)
         thread.start()
-        time.sleep(1.0)
+        time.sleep(0.5)
+        assert "status" not in result, "the request is still running when the signal comes"
         proc.send_signal(signal.SIGTERM)
         thread.join(timeout=120)
-        assert result == {"status": 200, "tokens": 200}
+        assert result == {"status": 200, "tokens": 1000}
         assert proc.wait(timeout=60) == 0
         log = proc.stderr.read()
         assert "serving" in log and "stopped" in log, log
