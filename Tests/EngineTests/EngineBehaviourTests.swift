@@ -5,7 +5,7 @@ import XCTest
 
 /// What a caller of the engine relies on beyond the numbers themselves.
 final class EngineBehaviourTests: XCTestCase {
-    static var engine: Engine?
+    nonisolated(unsafe) static var engine: Engine?
 
     private func tiny() throws -> Engine {
         if let e = Self.engine { return e }
