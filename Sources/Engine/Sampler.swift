@@ -58,12 +58,11 @@ struct Sampler {
     /// never chosen.
     mutating func sample(_ raw: UnsafePointer<Float>, count: Int, prompt: [Int], generated: [Int], banned: Set<Int>) -> Int {
         guard parameters.adjustsLogits || !banned.isEmpty else { return choose(raw, count: count) }
-        if adjusted.count != count { adjusted = [Float](repeating: 0, count: count) }
-        // The scratch row is moved out while `choose` (a mutating method) runs on it.
-        var scratch = adjusted
-        adjusted = []
-        defer { adjusted = scratch }
-        return scratch.withUnsafeMutableBufferPointer { buffer in
+        // The buffer is taken out of self while in use, since choosing mutates self.
+        var adjusted = self.adjusted.count == count ? self.adjusted : [Float](repeating: 0, count: count)
+        self.adjusted = []
+        defer { self.adjusted = adjusted }
+        return adjusted.withUnsafeMutableBufferPointer { buffer in
             let logits = buffer.baseAddress!
             logits.update(from: raw, count: count)
             for (id, bias) in parameters.logitBias where id >= 0 && id < count { logits[id] += bias }

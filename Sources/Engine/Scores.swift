@@ -9,6 +9,13 @@ public struct PositionScore: Sendable, Equatable {
     public let rank: Int
     /// The `k` most likely tokens at this position, best first.
     public let top: [TokenLogprob]
+
+    public init(tokenId: Int, logprob: Float, rank: Int, top: [TokenLogprob]) {
+        self.tokenId = tokenId
+        self.logprob = logprob
+        self.rank = rank
+        self.top = top
+    }
 }
 
 /// One generated token, with its logprob under the unmodified distribution

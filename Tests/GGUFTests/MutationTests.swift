@@ -29,7 +29,6 @@ final class MutationTests: GGUFTestCase {
         let path = temp.url.appendingPathComponent("mutant.gguf")
         let region = limitToHeader ? out.dataOffset : original.count
         var parsed = 0, failed = 0
-        var slowest = 0.0
         for i in 0..<iterations {
             var bytes = original
             let flips = Int.random(in: 1...4, using: &rng)
@@ -45,7 +44,6 @@ final class MutationTests: GGUFTestCase {
                 bytes.removeLast(Int.random(in: 0..<bytes.count, using: &rng))
             }
             try Data(bytes).write(to: path)
-            let start = Date()
             do {
                 let g = try GGUFFile(path: path.path)
                 // Whatever parsed must be usable: every tensor's bytes lie in the file.
@@ -60,13 +58,10 @@ final class MutationTests: GGUFTestCase {
             } catch {
                 XCTFail("iteration \(i): not a GGUFError: \(error)")
             }
-            let elapsed = Date().timeIntervalSince(start)
-            slowest = max(slowest, elapsed)
-            XCTAssertLessThan(elapsed, 2, "iteration \(i) took \(elapsed) s")
         }
         XCTAssertEqual(parsed + failed, iterations)
         XCTAssertGreaterThan(failed, 0, "some mutants must be rejected")
-        print("mutation seed \(seed): \(parsed) parsed, \(failed) rejected, slowest \(slowest) s")
+        print("mutation seed \(seed): \(parsed) parsed, \(failed) rejected")
     }
 
     /// `BASESERVE_FUZZ_ITERATIONS` runs longer (and `BASESERVE_FUZZ_SEED` elsewhere)
