@@ -11,14 +11,17 @@ public struct ServerConfiguration: Sendable {
     /// Request bodies beyond this many bytes get a 413.
     public var maxBodyBytes: Int
     public var version: String
+    /// Cancel a completion or scoring request's work when its client disconnects.
+    public var cancelOnDisconnect: Bool
 
     public init(host: String = "127.0.0.1", port: Int = 8000, maxLogprobs: Int = 20, maxBodyBytes: Int = 16 << 20,
-                version: String = BaseServeVersion.current) {
+                version: String = BaseServeVersion.current, cancelOnDisconnect: Bool = true) {
         self.host = host
         self.port = port
         self.maxLogprobs = maxLogprobs
         self.maxBodyBytes = maxBodyBytes
         self.version = version
+        self.cancelOnDisconnect = cancelOnDisconnect
     }
 
     public static func isLoopback(_ host: String) -> Bool {
@@ -33,19 +36,24 @@ public enum BaseServeVersion {
 /// The router with every route; the authenticator guards `/v1/*`, `/tokenize`
 /// and `/detokenize` (nil: no authentication, for loopback-only servers).
 public func buildRouter(models: ModelRegistry, authenticator: (any APIKeyAuthenticator)?, configuration: ServerConfiguration,
-                        metrics: ServerMetrics, logger: Logger) -> Router<APIRequestContext> {
+                        metrics: ServerMetrics, state: ServerState = ServerState(), logger: Logger) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
     let known = KnownRoutes()
     router.add(middleware: RequestLogMiddleware(metrics: metrics, routes: known, logger: logger))
 
     // Public routes.
-    router.get("health") { _, _ in jsonResponse(.object([("status", "ok")])) }
+    router.get("health") { _, _ in
+        // Load balancers stop sending work while in-flight requests finish.
+        state.isDraining
+            ? jsonResponse(.object([("status", "draining")]), status: .serviceUnavailable)
+            : jsonResponse(.object([("status", "ok")]))
+    }
     router.get("version") { _, _ in jsonResponse(.object([("version", .string(configuration.version))])) }
     router.get("metrics") { _, _ in
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
         return Response(status: .ok, headers: headers,
-                        body: .init(byteBuffer: ByteBuffer(string: metrics.render(pendingWork: models.pendingWork))))
+                        body: .init(byteBuffer: ByteBuffer(string: metrics.render(load: models.load))))
     }
     router.get("openapi.json") { _, _ in
         var headers = HTTPFields()
@@ -82,8 +90,10 @@ public func buildRouter(models: ModelRegistry, authenticator: (any APIKeyAuthent
 
 /// The whole application, ready to `runService()`.
 public func buildApplication(models: ModelRegistry, authenticator: (any APIKeyAuthenticator)?, configuration: ServerConfiguration,
-                             metrics: ServerMetrics = ServerMetrics(), logger: Logger) -> some ApplicationProtocol {
-    let router = buildRouter(models: models, authenticator: authenticator, configuration: configuration, metrics: metrics, logger: logger)
+                             metrics: ServerMetrics = ServerMetrics(), state: ServerState = ServerState(),
+                             logger: Logger) -> some ApplicationProtocol {
+    let router = buildRouter(models: models, authenticator: authenticator, configuration: configuration, metrics: metrics,
+                             state: state, logger: logger)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "BaseServe"),

@@ -15,7 +15,12 @@ struct CompletionsController {
     }
 
     @Sendable func complete(request: Request, context: APIRequestContext) async throws -> Response {
-        let body = try await request.jsonBody(limit: configuration.maxBodyBytes)
+        try await request.handlingJSON(limit: configuration.maxBodyBytes, cancelOnDisconnect: configuration.cancelOnDisconnect) { body in
+            try await complete(body: body, context: context)
+        }
+    }
+
+    private func complete(body: JSON, context: APIRequestContext) async throws -> Response {
         let parameters = try CompletionParameters(body: body, maxLogprobs: configuration.maxLogprobs)
         let backend = try models.resolve(parameters.model, principal: context.record.principal)
         let model = backend.descriptor

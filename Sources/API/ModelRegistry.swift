@@ -34,5 +34,5 @@ public struct ModelRegistry: Sendable {
         return backends.filter { allowed.contains($0.descriptor.name) }
     }
 
-    public var pendingWork: Int { backends.reduce(0) { $0 + $1.pendingWork } }
+    public var load: BackendLoad { backends.reduce(BackendLoad()) { $0 + $1.load } }
 }

@@ -3,10 +3,28 @@ import Hummingbird
 extension Request {
     /// The body as JSON: 413 past `limit` bytes, 400 when it is not JSON.
     func jsonBody(limit: Int) async throws -> JSON {
-        var request = self
+        try await JSON.decodeBody(body, limit: limit)
+    }
+
+    /// Reads the JSON body and runs `work` on it. When `cancelOnDisconnect` is
+    /// set, a client that closes its connection cancels `work` at once, so the
+    /// engine stops on a request nobody will read (the connection is then closed
+    /// after the response rather than kept alive). In-process tests turn it off:
+    /// their requests have no connection to watch.
+    func handlingJSON(limit: Int, cancelOnDisconnect: Bool,
+                      _ work: (JSON) async throws -> Response) async throws -> Response {
+        guard cancelOnDisconnect else { return try await work(try await jsonBody(limit: limit)) }
+        return try await body.consumeWithCancellationOnInboundClose { body in
+            try await work(try await JSON.decodeBody(body, limit: limit))
+        }
+    }
+}
+
+extension JSON {
+    static func decodeBody(_ body: RequestBody, limit: Int) async throws -> JSON {
         let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: limit)
+            buffer = try await body.collect(upTo: limit)
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw APIError(status: .contentTooLarge, message: "The request body is larger than the server's limit of \(limit) bytes.")
         }

@@ -15,7 +15,12 @@ struct ScoreController {
     }
 
     @Sendable func score(request: Request, context: APIRequestContext) async throws -> Response {
-        let body = try await request.jsonBody(limit: configuration.maxBodyBytes)
+        try await request.handlingJSON(limit: configuration.maxBodyBytes, cancelOnDisconnect: configuration.cancelOnDisconnect) { body in
+            try await score(body: body, context: context)
+        }
+    }
+
+    private func score(body: JSON, context: APIRequestContext) async throws -> Response {
         let f = try FieldReader(body: body)
         let backend = try models.resolve(try f.string("model"), principal: context.record.principal)
         context.record.setModel(backend.descriptor.name)

@@ -1,3 +1,4 @@
+import Backends
 import Foundation
 import Metrics
 import Prometheus
@@ -13,6 +14,7 @@ public final class ServerMetrics: Sendable {
     private let timeToFirstToken: Metrics.Timer
     private let running: Metrics.Gauge
     private let queue: Metrics.Gauge
+    private let kvCache: Metrics.Gauge
     private let inFlight = InFlightCounter()
 
     public init() {
@@ -28,6 +30,7 @@ public final class ServerMetrics: Sendable {
         timeToFirstToken = Metrics.Timer(label: "baseserve_time_to_first_token_seconds", factory: factory)
         running = Metrics.Gauge(label: "baseserve_requests_running", factory: factory)
         queue = Metrics.Gauge(label: "baseserve_engine_jobs", factory: factory)
+        kvCache = Metrics.Gauge(label: "baseserve_kv_cache_bytes", factory: factory)
     }
 
     func requestStarted() { running.record(inFlight.add(1)) }
@@ -50,8 +53,9 @@ public final class ServerMetrics: Sendable {
     }
 
     /// The Prometheus text, with the engine's queue sampled now.
-    public func render(pendingWork: Int) -> String {
-        queue.record(pendingWork)
+    public func render(load: BackendLoad) -> String {
+        queue.record(load.jobs)
+        kvCache.record(load.kvCacheBytes)
         return registry.emitToString()
     }
 }

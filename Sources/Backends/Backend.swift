@@ -23,8 +23,25 @@ public protocol Backend: Sendable {
     /// Exact log-likelihoods of continuations after contexts.
     func score(_ request: ScoreRequest) async throws -> ScoreResult
 
-    /// Requests waiting or running in this backend (for metrics).
-    var pendingWork: Int { get }
+    /// How busy the backend is now (for metrics).
+    var load: BackendLoad { get }
+}
+
+/// A backend's work in progress, sampled for metrics.
+public struct BackendLoad: Sendable, Equatable {
+    /// Jobs waiting or running.
+    public var jobs: Int
+    /// Bytes of KV cache those jobs hold (0 where the backend cannot tell).
+    public var kvCacheBytes: Int
+
+    public init(jobs: Int = 0, kvCacheBytes: Int = 0) {
+        self.jobs = jobs
+        self.kvCacheBytes = kvCacheBytes
+    }
+
+    public static func + (a: BackendLoad, b: BackendLoad) -> BackendLoad {
+        BackendLoad(jobs: a.jobs + b.jobs, kvCacheBytes: a.kvCacheBytes + b.kvCacheBytes)
+    }
 }
 
 /// A served model.

@@ -21,7 +21,7 @@ public final class LocalBackend: Backend {
     }
 
     var tokenizer: Tokenizer { engine.tokenizer }
-    public var pendingWork: Int { engine.activeJobs }
+    public var load: BackendLoad { BackendLoad(jobs: engine.activeJobs, kvCacheBytes: engine.kvCacheBytes) }
 
     // MARK: Tokenizer
 

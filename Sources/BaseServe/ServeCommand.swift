@@ -5,6 +5,7 @@ import Engine
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -72,12 +73,20 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         let configuration = ServerConfiguration(host: host, port: port, maxLogprobs: maxLogprobs, maxBodyBytes: maxBodyBytes)
+        let state = ServerState()
         let app = buildApplication(
             models: ModelRegistry(backends), authenticator: keys.isEmpty ? nil : StaticAPIKeys(keys: keys),
-            configuration: configuration, logger: logger)
+            configuration: configuration, state: state, logger: logger)
         let served = backends.map { "\($0.descriptor.name) (max_model_len \($0.descriptor.maxModelLength))" }.joined(separator: ", ")
         logger.info("BaseServe \(configuration.version) serving \(served) on http://\(host):\(port), auth: \(keys.isEmpty ? "none (loopback only)" : "\(keys.count) API key\(keys.count == 1 ? "" : "s")")")
-        try await app.runService()
+        // The watcher's end must not end the group: it returns as draining begins.
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: app),
+                .init(service: DrainWatcher(state: state, logger: logger), successTerminationBehavior: .ignore),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
         logger.info("BaseServe stopped")
     }
 

@@ -53,7 +53,7 @@ public final class Engine: @unchecked Sendable {
         onPromptScores: ([PositionScore?]) -> Void = { _ in },
         onToken: (GeneratedToken) -> Bool = { _ in true }
     ) -> FinishReason {
-        let sequence = SequenceRun(job: job, model: model)
+        let sequence = SequenceRun(job: job, engine: self)
         var reason = FinishReason.length
         while !sequence.isFinished {
             modelLock.lock()
@@ -85,6 +85,10 @@ public final class Engine: @unchecked Sendable {
 
     /// Jobs waiting or running on the scheduler.
     public var activeJobs: Int { scheduler.activeCount }
+
+    /// Bytes of KV cache held by the jobs in progress.
+    public var kvCacheBytes: Int { kvCacheGauge.value }
+    let kvCacheGauge = MemoryGauge()
 
     // MARK: - Steps (called with modelLock held)
 

@@ -37,7 +37,7 @@ final class Scheduler: @unchecked Sendable {
 
     func submit(_ job: CompletionJob) -> AsyncStream<EngineEvent> {
         let (stream, continuation) = AsyncStream<EngineEvent>.makeStream(bufferingPolicy: .unbounded)
-        let entry = Entry(sequence: SequenceRun(job: job, model: engine.model), continuation: continuation)
+        let entry = Entry(sequence: SequenceRun(job: job, engine: engine), continuation: continuation)
         continuation.onTermination = { [weak entry, condition] _ in
             entry?.cancelled = true
             condition.lock(); condition.signal(); condition.unlock()

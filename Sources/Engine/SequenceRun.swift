@@ -22,16 +22,24 @@ final class SequenceRun {
     private var generatedIds: [Int] = []
     private(set) var isFinished = false
 
-    init(job: CompletionJob, model: LlamaModel) {
+    private let memory: MemoryGauge
+
+    init(job: CompletionJob, engine: Engine) {
         precondition(!job.prompt.isEmpty, "a job needs at least one prompt token")
+        let model = engine.model
         self.job = job
         cache = model.makeCache(capacity: job.prompt.count + job.maxTokens)
+        memory = engine.kvCacheGauge
+        memory.add(cache.byteCount)
         sampler = Sampler(job.sampling)
         scores = [PositionScore?](repeating: nil, count: job.promptLogprobs == nil ? 0 : job.prompt.count)
         lastLogits = .allocate(capacity: model.config.vocabularySize)
     }
 
-    deinit { lastLogits.deallocate() }
+    deinit {
+        lastLogits.deallocate()
+        memory.add(-cache.byteCount)
+    }
 
     /// Does one step of work and reports what came of it through `emit`, which
     /// returns false when the consumer wants no more (the job then ends).

@@ -40,7 +40,8 @@ extension XCTestCase {
         logger.logLevel = .warning
         let app = buildApplication(
             models: ModelRegistry([backend]), authenticator: keys.isEmpty ? nil : StaticAPIKeys(keys: keys),
-            configuration: ServerConfiguration(maxLogprobs: maxLogprobs, maxBodyBytes: maxBodyBytes), logger: logger)
+            configuration: ServerConfiguration(maxLogprobs: maxLogprobs, maxBodyBytes: maxBodyBytes, cancelOnDisconnect: false),
+            logger: logger)
         try await app.test(.router) { client in try await body(client) }
     }
 }

@@ -107,6 +107,22 @@ final class RoutesTests: XCTestCase {
             XCTAssert(text.contains("baseserve_request_duration_seconds"), text)
             XCTAssert(text.contains("baseserve_engine_jobs"), text)
             XCTAssert(text.contains("baseserve_requests_running"), text)
+            XCTAssert(text.contains("baseserve_kv_cache_bytes 0"), "no job holds a cache once the requests are done: \(text)")
+        }
+    }
+
+    func testHealthAnswers503WhileDraining() async throws {
+        let backend = try SharedModel.backend()
+        let state = ServerState()
+        let app = buildApplication(models: ModelRegistry([backend]), authenticator: nil,
+                                   configuration: ServerConfiguration(cancelOnDisconnect: false), state: state,
+                                   logger: Logger(label: "test"))
+        try await app.test(.router) { client in
+            XCTAssertEqual(try await client.get("/health").status, .ok)
+            state.beginDraining()
+            let reply = try await client.get("/health")
+            XCTAssertEqual(reply.status, .serviceUnavailable)
+            XCTAssertEqual(reply.json["status"], "draining")
         }
     }
 
@@ -117,7 +133,7 @@ final class RoutesTests: XCTestCase {
             for (method, _) in item.members { documented.insert("\(method.uppercased()) \(path)") }
         }
         let backend = try SharedModel.backend()
-        let router = buildRouter(models: ModelRegistry([backend]), authenticator: nil, configuration: ServerConfiguration(),
+        let router = buildRouter(models: ModelRegistry([backend]), authenticator: nil, configuration: ServerConfiguration(cancelOnDisconnect: false),
                                  metrics: ServerMetrics(), logger: Logger(label: "test"))
         let served = Set(router.routes.map { "\($0.method.rawValue) \($0.path.description)" })
         XCTAssertEqual(documented, served)

@@ -12,7 +12,7 @@ struct ScriptedBackend: Backend {
     var events: [CompletionEvent]
     var failure: BackendError?
     let descriptor = ModelDescriptor(name: "scripted", maxModelLength: 64, vocabularySize: 100, created: 0)
-    var pendingWork: Int { 0 }
+    var load: BackendLoad { BackendLoad() }
 
     func tokenize(_ text: String, addSpecialTokens: Bool) async throws -> [Int] { text.unicodeScalars.map { Int($0.value) % 100 } }
     func detokenize(_ tokens: [Int], skipSpecialTokens: Bool) async throws -> String { "" }
@@ -46,7 +46,7 @@ final class StreamingFormatTests: XCTestCase {
 
     func run(_ body: String, events: [CompletionEvent] = script, failure: BackendError? = nil) async throws -> Reply {
         let app = buildApplication(models: ModelRegistry([ScriptedBackend(events: events, failure: failure)]), authenticator: nil,
-                                   configuration: ServerConfiguration(), logger: Logger(label: "test"))
+                                   configuration: ServerConfiguration(cancelOnDisconnect: false), logger: Logger(label: "test"))
         return try await app.test(.router) { client in try await client.post("/v1/completions", body) }
     }
 

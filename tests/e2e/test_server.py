@@ -88,11 +88,36 @@ def test_disconnect_cancels_the_job(server):
         time.sleep(0.2)
 
 
+def test_disconnect_cancels_a_non_streaming_request(server):
+    """A client that gives up on a plain (non-streaming) request stops its work too."""
+    import json
+    import socket
+    from urllib.parse import urlparse
+
+    url = urlparse(server)
+    body = json.dumps({"model": MODEL, "prompt": "Once upon a time", "max_tokens": 4000, "temperature": 0,
+                       "ignore_eos": True}).encode()
+    request = (f"POST /v1/completions HTTP/1.1\r\nHost: {url.hostname}\r\nAuthorization: Bearer {API_KEY}\r\n"
+               f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+    with socket.create_connection((url.hostname, url.port), timeout=30) as s:
+        s.sendall(request)
+        deadline = time.monotonic() + 30
+        while engine_jobs(server) < 1:
+            assert time.monotonic() < deadline, "the job never started"
+            time.sleep(0.05)
+    # The socket is closed with no answer read: the job must end long before 4000 tokens.
+    deadline = time.monotonic() + 30
+    while engine_jobs(server) != 0:
+        assert time.monotonic() < deadline, "the job kept running after the client went away"
+        time.sleep(0.2)
+
+
 def test_metrics(server, client):
     client.completions.create(model=MODEL, prompt="Hello", max_tokens=1)
     text = httpx.get(server + "/metrics").text
     assert 'baseserve_requests_total{route="/v1/completions",status="200"}' in text
     assert "baseserve_generation_tokens_total" in text
+    assert "baseserve_kv_cache_bytes" in text
 
 
 def test_sigterm_finishes_requests_in_flight():
