@@ -247,7 +247,15 @@ public final class LocalBackend: Backend {
         var evaluated = 0
         for group in groups {
             let continuations = group.members.map { prepared[$0].continuation }
-            let scores = await onOwnThread { engine.scoreContinuations(context: group.context, continuations: continuations, topK: topK) }
+            // A request whose client went away stops between chunks.
+            let stop = StopFlag()
+            let result = await withTaskCancellationHandler {
+                await onOwnThread {
+                    engine.scoreContinuations(context: group.context, continuations: continuations, topK: topK,
+                                              shouldStop: { stop.isSet })
+                }
+            } onCancel: { stop.set() }
+            guard let scores = result else { throw CancellationError() }
             evaluated += group.context.count + continuations.reduce(0) { $0 + $1.count }
             for (member, s) in zip(group.members, scores) {
                 let tokens = s.map { scored($0.tokenId, logprob: $0.logprob, rank: $0.rank, top: $0.top.map { ($0.id, $0.logprob) }) }
@@ -261,6 +269,14 @@ public final class LocalBackend: Backend {
 }
 
 /// Runs blocking work on a thread of its own, keeping Swift's cooperative pool free.
+/// A flag one thread sets and another polls.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+}
+
 func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
     await withCheckedContinuation { continuation in
         let thread = Thread { continuation.resume(returning: body()) }

@@ -8,7 +8,10 @@ extension Engine {
     ///
     /// Runs on the calling thread, taking the model's lock one chunk at a time so
     /// that submitted jobs keep their turns; call it off Swift's cooperative pool.
-    public func scoreContinuations(context: [Int], continuations: [[Int]], topK: Int) -> [[PositionScore]] {
+    /// `shouldStop` is asked between chunks; when it says yes (the client went
+    /// away) the work ends there and the result is nil.
+    public func scoreContinuations(context: [Int], continuations: [[Int]], topK: Int,
+                                   shouldStop: () -> Bool = { false }) -> [[PositionScore]]? {
         precondition(!context.isEmpty, "a shared context needs at least one token")
         let vocab = vocabularySize
         let longest = continuations.map(\.count).max() ?? 0
@@ -22,6 +25,7 @@ extension Engine {
         var none: [PositionScore?] = []
         var start = 0
         while start < context.count {
+            if shouldStop() { return nil }
             let end = min(start + prefillChunk, context.count)
             modelLock.lock()
             evaluate(prompt: context, range: start..<end, cache: cache, topK: nil, scores: &none, lastLogits: afterContext)
@@ -40,6 +44,7 @@ extension Engine {
                 // The last token predicts nothing we need, so it is not evaluated.
                 var position = context.count
                 while position < full.count - 1 {
+                    if shouldStop() { return nil }
                     let end = min(position + prefillChunk, full.count - 1)
                     modelLock.lock()
                     evaluate(prompt: full, range: position..<end, cache: cache, topK: topK, scores: &scores, lastLogits: unused)

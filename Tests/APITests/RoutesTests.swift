@@ -118,7 +118,8 @@ final class RoutesTests: XCTestCase {
                                    configuration: ServerConfiguration(cancelOnDisconnect: false), state: state,
                                    logger: Logger(label: "test"))
         try await app.test(.router) { client in
-            XCTAssertEqual(try await client.get("/health").status, .ok)
+            let ready = try await client.get("/health")
+            XCTAssertEqual(ready.status, .ok)
             state.beginDraining()
             let reply = try await client.get("/health")
             XCTAssertEqual(reply.status, .serviceUnavailable)
