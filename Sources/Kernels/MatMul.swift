@@ -20,3 +20,9 @@ public func matmul(_ w: WeightMatrix, input x: UnsafePointer<Float>, tokens: Int
 func setPortableKernelsOnly(_ on: Bool) {
     kc_set_portable_only(on ? 1 : 0)
 }
+
+/// Benchmarking aid: the token count from which matmul uses the tiled GEMM path.
+var gemmMinTokens: Int {
+    get { Int(kc_gemm_min_tokens()) }
+    set { kc_set_gemm_min_tokens(Int64(newValue)) }
+}

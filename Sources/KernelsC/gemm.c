@@ -34,10 +34,12 @@ static float *scratch(int slot, int64_t n) {
 #define MR 12
 // About 512 KiB of fp32 weights per tile: half of a 1 MiB L2, the rest for activations.
 #define TILE_FLOATS (128 * 1024)
-// Below this many tokens the fused dequantize-and-dot path (dot.c) is faster.
-#define GEMM_MIN_TOKENS 8
+// Below this many tokens the fused dequantize-and-dot path (dot.c) is faster (measured;
+// adjustable for benchmarks).
+static int64_t gemm_min_tokens = 12;
 
-int64_t kc_gemm_min_tokens(void) { return GEMM_MIN_TOKENS; }
+int64_t kc_gemm_min_tokens(void) { return gemm_min_tokens; }
+void kc_set_gemm_min_tokens(int64_t tokens) { gemm_min_tokens = tokens < 1 ? 1 : tokens; }
 
 typedef struct {
     int type;
@@ -92,24 +94,61 @@ KC_AVX512 static void ukernel_any(const float *panel, const float *x, int64_t ld
     switch (mr) { UK(1) UK(2) UK(3) UK(4) UK(5) UK(6) UK(7) UK(8) UK(9) UK(10) UK(11) UK(12) }
 }
 
-// Dequantizes rows [r0, r0+32) (zero past the matrix end) into a k-major panel.
-KC_AVX512 static void pack_panel(const mm_job *j, int64_t r0, float *panel, float *row) {
-    const int64_t K = j->cols;
-    for (int64_t rr = 0; rr < PANEL; rr++) {
-        if (r0 + rr < j->rows) {
-            kc_dequantize_row(j->type, j->w + (r0 + rr) * j->rb, row, K);
-            for (int64_t k = 0; k < K; k++) panel[k * PANEL + rr] = row[k];
-        } else {
-            for (int64_t k = 0; k < K; k++) panel[k * PANEL + rr] = 0;
+// In-register transpose of a 16x16 block: r[i] holds row i; afterwards r[j] holds column j.
+KC_AVX512 static inline void transpose16(__m512 r[16]) {
+    __m512 t[16], u[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    // u[4i+j], 128-bit lane l: rows 4i..4i+3 of column 4l+j.
+    for (int i = 0; i < 4; i++) {
+        u[4 * i + 0] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+        u[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+        u[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+        u[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+    }
+    for (int j = 0; j < 4; j++) {
+        const __m512 v0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x88), v1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xDD);
+        const __m512 v2 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x88), v3 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xDD);
+        r[j] = _mm512_shuffle_f32x4(v0, v2, 0x88);
+        r[8 + j] = _mm512_shuffle_f32x4(v0, v2, 0xDD);
+        r[4 + j] = _mm512_shuffle_f32x4(v1, v3, 0x88);
+        r[12 + j] = _mm512_shuffle_f32x4(v1, v3, 0xDD);
+    }
+}
+
+// Dequantizes rows [r0, r0+32) (zero past the matrix end) into a k-major panel. Work
+// goes one column strip (a block, or 64 plain values) at a time through an L1-sized
+// row-major buffer, then 16x16 blocks are transposed in registers.
+KC_AVX512 static void pack_panel(const mm_job *j, int64_t r0, float *panel, float *buf) {
+    const int64_t K = j->cols, bs = kc_block_size(j->type), bb = kc_block_bytes(j->type);
+    const int64_t strip = bs == 1 ? 64 : bs;
+    for (int64_t k0 = 0; k0 < K; k0 += strip) {
+        const int64_t n = K - k0 < strip ? K - k0 : strip;
+        for (int64_t rr = 0; rr < PANEL; rr++) {
+            if (r0 + rr < j->rows) kc_dequantize_row(j->type, j->w + (r0 + rr) * j->rb + k0 / bs * bb, buf + rr * strip, n);
+            else memset(buf + rr * strip, 0, (size_t)n * sizeof(float));
         }
+        int64_t k = 0;
+        for (; k + 16 <= n; k += 16) {
+            for (int h = 0; h < 2; h++) {
+                __m512 r[16];
+                for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(buf + (h * 16 + i) * strip + k);
+                transpose16(r);
+                for (int i = 0; i < 16; i++) _mm512_store_ps(panel + (k0 + k + i) * PANEL + h * 16, r[i]);
+            }
+        }
+        for (; k < n; k++)  // plain types only: a row need not be a multiple of 16 long
+            for (int rr = 0; rr < PANEL; rr++) panel[(k0 + k) * PANEL + rr] = buf[rr * strip + k];
     }
 }
 
 KC_AVX512 static void tile_avx512(const mm_job *j, int64_t p0, int64_t p1) {
     const int64_t K = j->cols, np = p1 - p0;
     float *panels = scratch(0, np * PANEL * K);
-    float *row = scratch(1, K);
-    for (int64_t p = 0; p < np; p++) pack_panel(j, (p0 + p) * PANEL, panels + p * PANEL * K, row);
+    float *buf = scratch(1, PANEL * 256);
+    for (int64_t p = 0; p < np; p++) pack_panel(j, (p0 + p) * PANEL, panels + p * PANEL * K, buf);
     for (int64_t t0 = 0; t0 < j->tokens; t0 += MR) {
         const int mr = (int)(j->tokens - t0 < MR ? j->tokens - t0 : MR);
         for (int64_t p = 0; p < np; p++) {
@@ -140,7 +179,7 @@ void kc_matmul(kc_pool *pool, int type, const void *w, int64_t rows, int64_t col
         .type = type, .w = (const uint8_t *)w, .rb = cols / kc_block_size(type) * kc_block_bytes(type),
         .rows = rows, .cols = cols, .tokens = tokens, .x = x, .y = y,
     };
-    if (tokens < GEMM_MIN_TOKENS) {
+    if (tokens < gemm_min_tokens) {
         // Several chunks per thread even out uneven progress; at least 16 rows each.
         j.chunk = (rows + 4 * threads - 1) / (4 * threads);
         if (j.chunk < 16) j.chunk = 16;

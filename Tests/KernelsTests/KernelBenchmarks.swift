@@ -30,7 +30,7 @@ final class KernelBenchmarks: XCTestCase {
             let w = WeightMatrix(type: type, rows: rows, columns: columns, data: raw.baseAddress!)
             return x.withUnsafeBufferPointer { xp in
                 y.withUnsafeMutableBufferPointer { yp in
-                    best(tokens == 1 ? 300 : 8) {
+                    best(tokens < 8 ? 300 : tokens < 100 ? 50 : 8) {
                         matmul(w, input: xp.baseAddress!, tokens: tokens, output: yp.baseAddress!, pool: pool)
                     }
                 }
@@ -49,6 +49,19 @@ final class KernelBenchmarks: XCTestCase {
                 benchMatmul(.q4_1, rows: 1536, columns: 576, tokens: tokens, pool: pool)
                 benchMatmul(.q4_1, rows: 576, columns: 1536, tokens: tokens, pool: pool)
                 benchMatmul(.q8_0, rows: 49152, columns: 576, tokens: tokens, pool: pool)
+            }
+        }
+    }
+
+    func testSmallTokenCountsBothPaths() {
+        let pool = ThreadPool(threads: 2)
+        let saved = gemmMinTokens
+        defer { gemmMinTokens = saved }
+        for tokens in [2, 3, 4, 6, 8, 12, 16, 32, 64] {
+            for (name, threshold) in [("dot ", 1_000_000), ("gemm", 1)] {
+                gemmMinTokens = threshold
+                print("BENCH path \(name)", terminator: " ")
+                benchMatmul(.q4_1, rows: 1536, columns: 576, tokens: tokens, pool: pool)
             }
         }
     }
