@@ -35,7 +35,7 @@ static int cpu_flag(int which) {
         __builtin_cpu_init();
         cached[which] = which == 0
             ? (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
-            : (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+            : (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
                __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx2") &&
                __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"));
     }
