@@ -66,6 +66,25 @@ final class KernelBenchmarks: XCTestCase {
         }
     }
 
+    func testAttentionSgemm() {
+        let t = 512, d = 64
+        let q = randomFloats(t * d, seed: 1), kv = randomFloats(t * d, seed: 2)
+        var scores = [Float](repeating: 0, count: t * t), out = [Float](repeating: 0, count: t * d)
+        for portable in [false, true] {
+            setPortableKernelsOnly(portable)
+            let s1 = best(20) {
+                sgemm(transA: false, transB: true, m: t, n: t, k: d, alpha: 0.125, a: q, lda: d, b: kv, ldb: d, beta: 0, c: &scores, ldc: t)
+            }
+            let s2 = best(20) {
+                sgemm(transA: false, transB: false, m: t, n: d, k: t, alpha: 1, a: scores, lda: t, b: kv, ldb: d, beta: 0, c: &out, ldc: d)
+            }
+            let flops = 2.0 * Double(t * t * d)
+            print(String(format: "BENCH sgemm %@ QK^T 512x512x64: %.1f us %.1f GFLOP/s; PV 512x64x512: %.1f us %.1f GFLOP/s",
+                         portable ? "openblas" : "avx512  ", s1 * 1e6, flops / s1 * 1e-9, s2 * 1e6, flops / s2 * 1e-9))
+        }
+        setPortableKernelsOnly(false)
+    }
+
     func testScoreLogitsAndPool() {
         let x = randomFloats(49152, seed: 3, range: -10...20)
         var sink = 0
