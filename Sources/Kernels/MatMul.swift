@@ -16,9 +16,18 @@ public func matmul(_ w: WeightMatrix, input x: UnsafePointer<Float>, tokens: Int
     }
 }
 
+/// Testing aid: the most advanced SIMD level the kernels may use, process-wide.
+enum SIMDLimit: Int32 {
+    case portable = 0, avx2 = 1, avx512 = 2
+}
+
+func limitSIMD(_ level: SIMDLimit) {
+    kc_set_simd_limit(level.rawValue)
+}
+
 /// Testing aid: forces the portable (non-SIMD) kernels on or off for the whole process.
 func setPortableKernelsOnly(_ on: Bool) {
-    kc_set_portable_only(on ? 1 : 0)
+    limitSIMD(on ? .portable : .avx512)
 }
 
 /// Benchmarking aid: the token count from which matmul uses the tiled GEMM path.

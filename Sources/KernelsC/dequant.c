@@ -44,11 +44,11 @@ static int cpu_flag(int which) {
     (void)which; return 0;
 #endif
 }
-// Tests switch the SIMD paths off to check the portable code on this machine too.
-static _Atomic int portable_only;
-void kc_set_portable_only(int on) { portable_only = on; }
-int kc_has_avx2(void) { return !portable_only && cpu_flag(0); }
-int kc_has_avx512(void) { return !portable_only && cpu_flag(1); }
+// Tests cap the SIMD level to check the AVX2 and portable code on this machine too.
+static _Atomic int simd_limit = 2;
+void kc_set_simd_limit(int level) { simd_limit = level; }
+int kc_has_avx2(void) { return simd_limit >= 1 && cpu_flag(0); }
+int kc_has_avx512(void) { return simd_limit >= 2 && cpu_flag(1); }
 
 // K-quant 6-bit scale and min of sub-block j (ggml's get_scale_min_k4).
 static inline void scale_min_k4(int j, const uint8_t *q, uint8_t *d, uint8_t *m) {
@@ -185,6 +185,44 @@ KC_AVX512 static void deq512_q8_0(const kc_q8_0 *b, float *y, int64_t nb) {
         _mm512_storeu_ps(y + 16, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q1)), d));
     }
 }
+
+// AVX2 versions of the same (8 lanes).
+#define KC_AVX2 __attribute__((target("avx2,fma,f16c")))
+KC_AVX2 static inline void store_u8x16(float *y, __m128i q, __m256 d, __m256 m, int add) {
+    const __m256 a = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(q));
+    const __m256 b = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(q, 8)));
+    _mm256_storeu_ps(y, add ? _mm256_add_ps(_mm256_mul_ps(a, d), m) : _mm256_mul_ps(a, d));
+    _mm256_storeu_ps(y + 8, add ? _mm256_add_ps(_mm256_mul_ps(b, d), m) : _mm256_mul_ps(b, d));
+}
+KC_AVX2 static inline void store_i8x16(float *y, __m128i q, __m256 d) {
+    _mm256_storeu_ps(y, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)), d));
+    _mm256_storeu_ps(y + 8, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(q, 8))), d));
+}
+KC_AVX2 static void deq256_q4_1(const kc_q4_1 *b, float *y, int64_t nb) {
+    const __m128i mask = _mm_set1_epi8(0x0F);
+    for (int64_t i = 0; i < nb; i++, b++, y += 32) {
+        const __m256 d = _mm256_set1_ps(_cvtsh_ss(b->d)), m = _mm256_set1_ps(_cvtsh_ss(b->m));
+        const __m128i q = _mm_loadu_si128((const __m128i *)b->qs);
+        store_u8x16(y, _mm_and_si128(q, mask), d, m, 1);
+        store_u8x16(y + 16, _mm_and_si128(_mm_srli_epi16(q, 4), mask), d, m, 1);
+    }
+}
+KC_AVX2 static void deq256_q4_0(const kc_q4_0 *b, float *y, int64_t nb) {
+    const __m128i mask = _mm_set1_epi8(0x0F), eight = _mm_set1_epi8(8);
+    for (int64_t i = 0; i < nb; i++, b++, y += 32) {
+        const __m256 d = _mm256_set1_ps(_cvtsh_ss(b->d));
+        const __m128i q = _mm_loadu_si128((const __m128i *)b->qs);
+        store_i8x16(y, _mm_sub_epi8(_mm_and_si128(q, mask), eight), d);
+        store_i8x16(y + 16, _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(q, 4), mask), eight), d);
+    }
+}
+KC_AVX2 static void deq256_q8_0(const kc_q8_0 *b, float *y, int64_t nb) {
+    for (int64_t i = 0; i < nb; i++, b++, y += 32) {
+        const __m256 d = _mm256_set1_ps(_cvtsh_ss(b->d));
+        store_i8x16(y, _mm_loadu_si128((const __m128i *)b->qs), d);
+        store_i8x16(y + 16, _mm_loadu_si128((const __m128i *)(b->qs + 16)), d);
+    }
+}
 #endif
 
 void kc_dequantize_row(int type, const void *src, float *dst, int64_t count) {
@@ -195,6 +233,13 @@ void kc_dequantize_row(int type, const void *src, float *dst, int64_t count) {
         case KC_Q4_1: deq512_q4_1((const kc_q4_1 *)src, dst, count / 32); return;
         case KC_Q4_0: deq512_q4_0((const kc_q4_0 *)src, dst, count / 32); return;
         case KC_Q8_0: deq512_q8_0((const kc_q8_0 *)src, dst, count / 32); return;
+        default: break;
+        }
+    } else if (kc_has_avx2()) {
+        switch (type) {
+        case KC_Q4_1: deq256_q4_1((const kc_q4_1 *)src, dst, count / 32); return;
+        case KC_Q4_0: deq256_q4_0((const kc_q4_0 *)src, dst, count / 32); return;
+        case KC_Q8_0: deq256_q8_0((const kc_q8_0 *)src, dst, count / 32); return;
         default: break;
         }
     }

@@ -3,7 +3,7 @@
 // memory exactly once per call. Activations stay fp32 (no int8 requantization), which
 // keeps BaseServe's logprobs within 1e-3 of a float64 reference.
 //
-// Q4_1, Q4_0 and Q8_0 (the formats of the models we serve) have AVX-512 kernels; other
+// Q4_1, Q4_0 and Q8_0 (the formats of the models we serve) have AVX-512 and AVX2 kernels; other
 // types decode a row into scratch and use a vector dot. Every path has a portable
 // scalar fallback, picked at run time.
 #include "kc_quant.h"
@@ -147,6 +147,102 @@ KC_AVX512 static void matvec_generic512(int type, const uint8_t *w, int64_t rb, 
         for (int64_t t = 0; t < tokens; t++) y[t * ldy + r] = dot512(row, x + t * cols, cols);
     }
 }
+
+// AVX2: the same scheme with 8 lanes; a block is four vectors.
+#define KC_AVX2 __attribute__((target("avx2,fma,f16c")))
+KC_AVX2 static inline void u8x16_ps(__m128i q, __m256 *a, __m256 *b) {
+    *a = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(q));
+    *b = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(q, 8)));
+}
+KC_AVX2 static inline void i8x16_ps(__m128i q, __m256 *a, __m256 *b) {
+    *a = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q));
+    *b = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(q, 8)));
+}
+KC_AVX2 static inline void dec256_q4_1(const kc_q4_1 *b, __m256 v[4]) {
+    const __m256 d = _mm256_set1_ps(_cvtsh_ss(b->d)), m = _mm256_set1_ps(_cvtsh_ss(b->m));
+    const __m128i q = _mm_loadu_si128((const __m128i *)b->qs), mask = _mm_set1_epi8(0x0F);
+    u8x16_ps(_mm_and_si128(q, mask), &v[0], &v[1]);
+    u8x16_ps(_mm_and_si128(_mm_srli_epi16(q, 4), mask), &v[2], &v[3]);
+    for (int i = 0; i < 4; i++) v[i] = _mm256_fmadd_ps(v[i], d, m);
+}
+KC_AVX2 static inline void dec256_q4_0(const kc_q4_0 *b, __m256 v[4]) {
+    const __m256 d = _mm256_set1_ps(_cvtsh_ss(b->d));
+    const __m128i q = _mm_loadu_si128((const __m128i *)b->qs), mask = _mm_set1_epi8(0x0F), eight = _mm_set1_epi8(8);
+    i8x16_ps(_mm_sub_epi8(_mm_and_si128(q, mask), eight), &v[0], &v[1]);
+    i8x16_ps(_mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(q, 4), mask), eight), &v[2], &v[3]);
+    for (int i = 0; i < 4; i++) v[i] = _mm256_mul_ps(v[i], d);
+}
+KC_AVX2 static inline void dec256_q8_0(const kc_q8_0 *b, __m256 v[4]) {
+    const __m256 d = _mm256_set1_ps(_cvtsh_ss(b->d));
+    i8x16_ps(_mm_loadu_si128((const __m128i *)b->qs), &v[0], &v[1]);
+    i8x16_ps(_mm_loadu_si128((const __m128i *)(b->qs + 16)), &v[2], &v[3]);
+    for (int i = 0; i < 4; i++) v[i] = _mm256_mul_ps(v[i], d);
+}
+KC_AVX2 static inline float hsum256(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+// Rows [r0, r1) times T <= 2 tokens; four accumulators per token, one per block quarter.
+#define DEFINE_ROWS256(NAME, BLOCK, DEC)                                                          \
+KC_AVX2 static inline __attribute__((always_inline)) void NAME##_t(                              \
+    const uint8_t *w, int64_t rb, int64_t nb, int64_t r0, int64_t r1, const float *x,             \
+    int64_t cols, float *y, int64_t ldy, const int T) {                                           \
+    for (int64_t r = r0; r < r1; r++) {                                                           \
+        const BLOCK *b = (const BLOCK *)(w + r * rb);                                             \
+        __m256 acc[2][4];                                                                         \
+        for (int t = 0; t < T; t++)                                                               \
+            for (int a = 0; a < 4; a++) acc[t][a] = _mm256_setzero_ps();                          \
+        for (int64_t i = 0; i < nb; i++) {                                                        \
+            __m256 v[4];                                                                          \
+            DEC(b + i, v);                                                                        \
+            for (int t = 0; t < T; t++)                                                           \
+                for (int a = 0; a < 4; a++)                                                       \
+                    acc[t][a] = _mm256_fmadd_ps(v[a], _mm256_loadu_ps(x + t * cols + i * 32 + 8 * a), acc[t][a]); \
+        }                                                                                         \
+        for (int t = 0; t < T; t++)                                                               \
+            y[t * ldy + r] = hsum256(_mm256_add_ps(_mm256_add_ps(acc[t][0], acc[t][1]),           \
+                                                   _mm256_add_ps(acc[t][2], acc[t][3])));         \
+    }                                                                                             \
+}                                                                                                 \
+KC_AVX2 static void NAME(const uint8_t *w, int64_t rb, int64_t cols, int64_t r0, int64_t r1,     \
+                         const float *x, int64_t tokens, float *y, int64_t ldy) {                 \
+    const int64_t nb = cols / 32;                                                                 \
+    int64_t t0 = 0;                                                                               \
+    for (; t0 + 2 <= tokens; t0 += 2) NAME##_t(w, rb, nb, r0, r1, x + t0 * cols, cols, y + t0 * ldy, ldy, 2); \
+    if (t0 < tokens) NAME##_t(w, rb, nb, r0, r1, x + t0 * cols, cols, y + t0 * ldy, ldy, 1);     \
+}
+
+DEFINE_ROWS256(rows256_q4_1, kc_q4_1, dec256_q4_1)
+DEFINE_ROWS256(rows256_q4_0, kc_q4_0, dec256_q4_0)
+DEFINE_ROWS256(rows256_q8_0, kc_q8_0, dec256_q8_0)
+
+KC_AVX2 static float dot256(const float *a, const float *b, int64_t n) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
+        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
+    }
+    for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    float s = hsum256(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+KC_AVX2 static void matvec_generic256(int type, const uint8_t *w, int64_t rb, int64_t cols, int64_t r0, int64_t r1,
+                                      const float *x, int64_t tokens, float *y, int64_t ldy) {
+    float *scratch = type == KC_F32 ? NULL : row_scratch(cols);
+    for (int64_t r = r0; r < r1; r++) {
+        const float *row = (const float *)(w + r * rb);
+        if (scratch) { kc_dequantize_row(type, w + r * rb, scratch, cols); row = scratch; }
+        for (int64_t t = 0; t < tokens; t++) y[t * ldy + r] = dot256(row, x + t * cols, cols);
+    }
+}
 #endif
 
 void kc_matvec_rows(int type, const void *w, int64_t cols, int64_t r0, int64_t r1,
@@ -160,6 +256,14 @@ void kc_matvec_rows(int type, const void *w, int64_t cols, int64_t r0, int64_t r
         case KC_Q4_0: rows512_q4_0(wb, rb, cols, r0, r1, x, tokens, y, ldy); return;
         case KC_Q8_0: rows512_q8_0(wb, rb, cols, r0, r1, x, tokens, y, ldy); return;
         default: matvec_generic512(type, wb, rb, cols, r0, r1, x, tokens, y, ldy); return;
+        }
+    }
+    if (kc_has_avx2()) {
+        switch (type) {
+        case KC_Q4_1: rows256_q4_1(wb, rb, cols, r0, r1, x, tokens, y, ldy); return;
+        case KC_Q4_0: rows256_q4_0(wb, rb, cols, r0, r1, x, tokens, y, ldy); return;
+        case KC_Q8_0: rows256_q8_0(wb, rb, cols, r0, r1, x, tokens, y, ldy); return;
+        default: matvec_generic256(type, wb, rb, cols, r0, r1, x, tokens, y, ldy); return;
         }
     }
 #endif

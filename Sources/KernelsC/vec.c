@@ -71,6 +71,56 @@ KC_AVX512 static float max512(const float *x, int64_t n) {
     for (; i < n; i++) r = x[i] > r ? x[i] : r;
     return r;
 }
+
+#define KC_AVX2 __attribute__((target("avx2,fma")))
+// AVX2 exp: same reduction and polynomial; 2^n is built in the exponent bits, so inputs
+// are clamped to the normal range and anything below it (masked -inf) gives exactly 0.
+KC_AVX2 static inline __m256 exp256(__m256 x) {
+    const __m256 tiny = _mm256_cmp_ps(x, _mm256_set1_ps(-87.0f), _CMP_LT_OQ);
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(88.0f));
+    const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(_mm256_mul_ps(p, r), r, _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_andnot_ps(tiny, _mm256_mul_ps(p, _mm256_castsi256_ps(e)));
+}
+
+KC_AVX2 static int64_t silu_mul256(float *gate, const float *up, int64_t n) {
+    int64_t i = 0;
+    const __m256 one = _mm256_set1_ps(1.0f);
+    for (; i + 8 <= n; i += 8) {
+        const __m256 g = _mm256_loadu_ps(gate + i);
+        const __m256 e = exp256(_mm256_sub_ps(_mm256_setzero_ps(), g));
+        _mm256_storeu_ps(gate + i, _mm256_mul_ps(_mm256_div_ps(g, _mm256_add_ps(one, e)), _mm256_loadu_ps(up + i)));
+    }
+    return i;
+}
+
+// exp(x - max) for the first multiple of 8 entries (stored when out is set); the sum in
+// double goes to *sum and the count done is returned.
+KC_AVX2 static int64_t exp_shifted_sum256(const float *x, float *out, int64_t n, float max, double *sum) {
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    const __m256 m = _mm256_set1_ps(max);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 e = exp256(_mm256_sub_ps(_mm256_loadu_ps(x + i), m));
+        if (out) _mm256_storeu_ps(out + i, e);
+        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+    }
+    double lanes[4];
+    _mm256_storeu_pd(lanes, _mm256_add_pd(s0, s1));
+    *sum = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+    return i;
+}
 #endif
 
 void kc_rms_norm(const float *x, const float *weight, int64_t n, float eps, float *out) {
@@ -88,6 +138,10 @@ void kc_rms_norm(const float *x, const float *weight, int64_t n, float eps, floa
 void kc_silu_mul(float *gate, const float *up, int64_t n) {
 #if KC_X86
     if (kc_has_avx512()) { silu_mul512(gate, up, n); return; }
+    if (kc_has_avx2()) {
+        const int64_t done = silu_mul256(gate, up, n);
+        gate += done; up += done; n -= done;
+    }
 #endif
     for (int64_t i = 0; i < n; i++) {
         const float g = gate[i];
@@ -119,10 +173,13 @@ void kc_softmax(float *x, int64_t n) {
     }
     double sum = 0;
 #if KC_X86
-    if (kc_has_avx512()) sum = exp_shifted_sum512(x, x, n, mx);
-    else
+    int64_t i = 0;
+    if (kc_has_avx512()) { sum = exp_shifted_sum512(x, x, n, mx); i = n; }
+    else if (kc_has_avx2()) i = exp_shifted_sum256(x, x, n, mx, &sum);
+#else
+    int64_t i = 0;
 #endif
-    for (int64_t i = 0; i < n; i++) { const float e = expf(x[i] - mx); x[i] = e; sum += e; }
+    for (; i < n; i++) { const float e = expf(x[i] - mx); x[i] = e; sum += e; }
     const float inv = (float)(1.0 / sum);
     for (int64_t i = 0; i < n; i++) x[i] *= inv;
 }
@@ -132,7 +189,11 @@ double kc_log_sum_exp_shifted(const float *x, int64_t n, float max) {
     if (kc_has_avx512()) return log(exp_shifted_sum512(x, NULL, n, max));
 #endif
     double sum = 0;
-    for (int64_t i = 0; i < n; i++) sum += (double)expf(x[i] - max);
+    int64_t i = 0;
+#if KC_X86
+    if (kc_has_avx2()) i = exp_shifted_sum256(x, NULL, n, max, &sum);
+#endif
+    for (; i < n; i++) sum += (double)expf(x[i] - max);
     return log(sum);
 }
 

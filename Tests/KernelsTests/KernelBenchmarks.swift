@@ -66,6 +66,43 @@ final class KernelBenchmarks: XCTestCase {
         }
     }
 
+    /// The matmuls of one SmolLM2-135M decode step over distinct weights (96 MB, more
+    /// than L3): the bandwidth bound of decoding.
+    func testDecodeStepSweep() {
+        let layer: [(GGMLType, Int, Int)] = [(.q4_1, 576, 576), (.q4_1, 192, 576), (.q4_1, 192, 576), (.q4_1, 576, 576),
+                                             (.q4_1, 1536, 576), (.q4_1, 1536, 576), (.q4_1, 576, 1536)]
+        var shapes = Array(repeating: layer, count: 30).flatMap { $0 }
+        shapes.append((.q8_0, 49152, 576))
+        let sizes = shapes.map { $0.1 * $0.2 / $0.0.blockSize * $0.0.blockBytes }
+        let total = sizes.reduce(0, +)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: 64)
+        defer { raw.deallocate() }
+        var rng = SplitMix64(seed: 9)
+        for i in 0..<(total / 8) { raw.storeBytes(of: rng.next(), toByteOffset: 8 * i, as: UInt64.self) }
+        var matrices: [WeightMatrix] = []
+        var offset = 0
+        for (shape, size) in zip(shapes, sizes) {
+            let (type, rows, cols) = shape
+            for block in 0..<(size / type.blockBytes) {
+                for off in scaleOffsets(type) {
+                    raw.storeBytes(of: UInt16(0x2000 + block % 0x1000), toByteOffset: offset + block * type.blockBytes + off, as: UInt16.self)
+                }
+            }
+            matrices.append(WeightMatrix(type: type, rows: rows, columns: cols, data: UnsafeRawPointer(raw + offset)))
+            offset += size
+        }
+        let x = randomFloats(1536, seed: 4)
+        var y = [Float](repeating: 0, count: 49152)
+        for threads in [1, 2] {
+            let pool = ThreadPool(threads: threads)
+            let seconds = best(10) {
+                for w in matrices { matmul(w, input: x, tokens: 1, output: &y, pool: pool) }
+            }
+            print(String(format: "BENCH decode step matmuls (%.1f MB) threads %d: %.2f ms  %.1f GB/s  -> %.0f tok/s bound",
+                         Double(total) / 1e6, threads, seconds * 1e3, Double(total) / seconds * 1e-9, 1 / seconds))
+        }
+    }
+
     func testAttentionSgemm() {
         let t = 512, d = 64
         let q = randomFloats(t * d, seed: 1), kv = randomFloats(t * d, seed: 2)

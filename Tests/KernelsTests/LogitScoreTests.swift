@@ -71,12 +71,12 @@ final class LogitScoreTests: XCTestCase {
     }
 
     func testPortablePaths() {
-        setPortableKernelsOnly(true)
-        defer { setPortableKernelsOnly(false) }
-        testFullVocabularyRandom()
-        testTiesRankStrictlyGreaterAndLowerIdFirst()
-        testTargetOutsideTopKAndNoTarget()
-        testManyEqualLogits()
+        withEachReducedSIMD {
+            testFullVocabularyRandom()
+            testTiesRankStrictlyGreaterAndLowerIdFirst()
+            testTargetOutsideTopKAndNoTarget()
+            testManyEqualLogits()
+        }
     }
 
     func testTiesAcrossVectorChunks() {

@@ -54,14 +54,14 @@ final class MatMulTests: XCTestCase {
 
     func testPortableKernels() {
         // The scalar/OpenBLAS paths that machines without AVX-512 take.
-        setPortableKernelsOnly(true)
-        defer { setPortableKernelsOnly(false) }
-        var seed: UInt64 = 500
-        for type in supportedTypes {
-            let columns = type.blockSize == 256 ? 256 : 64
-            for tokens in [1, 5, 40] {
-                seed += 1
-                check(type, rows: 37, columns: columns, tokens: tokens, pool: Self.pools[1], seed: seed)
+        withEachReducedSIMD {
+            var seed: UInt64 = 500
+            for type in supportedTypes {
+                let columns = type.blockSize == 256 ? 256 : 64
+                for tokens in [1, 5, 40] {
+                    seed += 1
+                    check(type, rows: 37, columns: columns, tokens: tokens, pool: Self.pools[1], seed: seed)
+                }
             }
         }
     }

@@ -70,12 +70,12 @@ final class NormsTests: XCTestCase {
     }
 
     func testPortablePaths() {
-        setPortableKernelsOnly(true)
-        defer { setPortableKernelsOnly(false) }
-        testRMSNorm()
-        testSiluMultiply()
-        testSoftmaxWithMaskedEntries()
-        testSoftmaxLargeValuesDoNotOverflow()
+        withEachReducedSIMD {
+            testRMSNorm()
+            testSiluMultiply()
+            testSoftmaxWithMaskedEntries()
+            testSoftmaxLargeValuesDoNotOverflow()
+        }
     }
 
     func testSiluExtremes() {

@@ -49,9 +49,9 @@ final class SgemmTests: XCTestCase {
     }
 
     func testOpenBLASPath() {
-        setPortableKernelsOnly(true)
-        defer { setPortableKernelsOnly(false) }
-        runShapes()
+        withEachReducedSIMD {
+            runShapes()
+        }
     }
 
     func testConcurrentCallsFromPool() {
