@@ -66,6 +66,20 @@ final class MatMulTests: XCTestCase {
         }
     }
 
+    func testPlainTypesWithRaggedRows() {
+        // Row lengths that are not a multiple of any vector width.
+        var seed: UInt64 = 900
+        for type in [GGMLType.f32, .f16, .bf16] {
+            for tokens in [1, 2, 13, 40] {
+                seed += 1
+                check(type, rows: 45, columns: 50, tokens: tokens, pool: Self.pools[1], seed: seed)
+                withEachReducedSIMD {
+                    check(type, rows: 45, columns: 50, tokens: tokens, pool: Self.pools[1], seed: seed)
+                }
+            }
+        }
+    }
+
     func testModelShapes() {
         // SmolLM2 shapes, both token regimes and the tied output matrix.
         let pool = Self.pools[1]
