@@ -42,6 +42,17 @@ final class KernelBenchmarks: XCTestCase {
                      type.description, columns, rows, tokens, pool.threadCount, seconds * 1e6, gflops, gbps))
     }
 
+    func testDecodeKernels() {
+        for threads in [1, 2] {
+            let pool = ThreadPool(threads: threads)
+            benchMatmul(.q4_1, rows: 1536, columns: 576, tokens: 1, pool: pool)
+            benchMatmul(.q4_1, rows: 576, columns: 1536, tokens: 1, pool: pool)
+            benchMatmul(.q8_0, rows: 49152, columns: 576, tokens: 1, pool: pool)
+            benchMatmul(.q4_K, rows: 1536, columns: 1536, tokens: 1, pool: pool)
+            benchMatmul(.q6_K, rows: 1536, columns: 1536, tokens: 1, pool: pool)
+        }
+    }
+
     func testMatmulThroughput() {
         for threads in [1, 2] {
             let pool = ThreadPool(threads: threads)
