@@ -65,6 +65,21 @@ KC_AVX512 static inline void dec_q4_0(const kc_q4_0 *b, __m512 *lo, __m512 *hi) 
     *hi = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_srli_epi32(q, 4), eight)), d);
 }
 
+// Copies n token rows of x into block-interleaved order: block i of token t at (i*n + t)*32.
+static const float *interleave(const float *x, int64_t cols, int64_t n) {
+    static _Thread_local float *buf;
+    static _Thread_local int64_t cap;
+    if (cap < n * cols) {
+        free(buf);
+        cap = n * cols;
+        buf = aligned_alloc(64, (size_t)((cap + 15) & ~15) * sizeof(float));
+    }
+    const int64_t nb = cols / 32;
+    for (int64_t i = 0; i < nb; i++)
+        for (int64_t t = 0; t < n; t++) memcpy(buf + (i * n + t) * 32, x + t * cols + i * 32, 32 * sizeof(float));
+    return buf;
+}
+
 // Rows [r0, r1) times T tokens (T <= 3, a compile-time constant after inlining). Two
 // blocks per iteration feed four accumulators per token so FMA latency is hidden.
 #define DEFINE_ROWS512(NAME, BLOCK, DEC)                                                          \
@@ -103,16 +118,49 @@ KC_AVX512 static inline __attribute__((always_inline)) void NAME##_t(           
                                                                 _mm512_add_ps(acc[t][2], acc[t][3]))); \
     }                                                                                             \
 }                                                                                                 \
+/* 2..8 tokens: one accumulator per token, each block decoded once for all (measured */    \
+/* faster than more accumulators per token once there are two tokens). x is interleaved */    \
+/* block by block (see interleave()), so one pointer with constant offsets reaches every */   \
+/* token and the loop needs no per-token address registers. */                                 \
+/* is decoded once for all of them. */                                                          \
+KC_AVX512 static inline __attribute__((always_inline)) void NAME##_w(                            \
+    const uint8_t *w, int64_t rb, int64_t nb, int64_t r0, int64_t r1, const float *x,             \
+    int64_t cols, float *y, int64_t ldy, const int T) {                                           \
+    for (int64_t r = r0; r < r1; r++) {                                                           \
+        const BLOCK *b = (const BLOCK *)(w + r * rb);                                             \
+        __m512 acc[8];                                                                            \
+        for (int t = 0; t < T; t++) acc[t] = _mm512_setzero_ps();                                 \
+        for (int64_t i = 0; i < nb; i++) {                                                        \
+            __m512 l0, h0;                                                                        \
+            DEC(b + i, &l0, &h0);                                                                 \
+            for (int t = 0; t < T; t++) {                                                         \
+                const float *xp = x + (i * T + t) * 32;                                           \
+                acc[t] = _mm512_fmadd_ps(h0, _mm512_loadu_ps(xp + 16),                            \
+                                         _mm512_fmadd_ps(l0, _mm512_loadu_ps(xp), acc[t]));       \
+            }                                                                                     \
+        }                                                                                         \
+        for (int t = 0; t < T; t++) y[t * ldy + r] = _mm512_reduce_add_ps(acc[t]);                \
+    }                                                                                             \
+}                                                                                                 \
 KC_AVX512 static void NAME(const uint8_t *w, int64_t rb, int64_t cols, int64_t r0, int64_t r1,   \
                            const float *x, int64_t tokens, float *y, int64_t ldy) {               \
     const int64_t nb = cols / 32;                                                                 \
-    for (int64_t t0 = 0; t0 < tokens; t0 += 3) {                                                  \
-        const int64_t n = tokens - t0 < 3 ? tokens - t0 : 3;                                      \
+    for (int64_t t0 = 0; t0 < tokens;) {                                                          \
+        const int64_t left = tokens - t0, n = left >= 8 ? 8 : left;                               \
         const float *xt = x + t0 * cols;                                                          \
         float *yt = y + t0 * ldy;                                                                 \
-        if (n == 1) NAME##_t(w, rb, nb, r0, r1, xt, cols, yt, ldy, 1);                            \
-        else if (n == 2) NAME##_t(w, rb, nb, r0, r1, xt, cols, yt, ldy, 2);                       \
-        else NAME##_t(w, rb, nb, r0, r1, xt, cols, yt, ldy, 3);                                   \
+        if (n > 1) xt = interleave(xt, cols, n);                                                  \
+        switch (n) {                                                                              \
+        case 1: NAME##_t(w, rb, nb, r0, r1, xt, cols, yt, ldy, 1); break;                         \
+        case 2: NAME##_w(w, rb, nb, r0, r1, xt, cols, yt, ldy, 2); break;                         \
+        case 3: NAME##_w(w, rb, nb, r0, r1, xt, cols, yt, ldy, 3); break;                         \
+        case 4: NAME##_w(w, rb, nb, r0, r1, xt, cols, yt, ldy, 4); break;                         \
+        case 5: NAME##_w(w, rb, nb, r0, r1, xt, cols, yt, ldy, 5); break;                         \
+        case 6: NAME##_w(w, rb, nb, r0, r1, xt, cols, yt, ldy, 6); break;                         \
+        case 7: NAME##_w(w, rb, nb, r0, r1, xt, cols, yt, ldy, 7); break;                         \
+        default: NAME##_w(w, rb, nb, r0, r1, xt, cols, yt, ldy, 8); break;                        \
+        }                                                                                         \
+        t0 += n;                                                                                  \
     }                                                                                             \
 }
 

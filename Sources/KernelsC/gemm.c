@@ -36,7 +36,7 @@ float *kc_scratch(int slot, int64_t n) {
 #define TILE_FLOATS (128 * 1024)
 // Below this many tokens the fused dequantize-and-dot path (dot.c) is faster (measured;
 // adjustable for benchmarks).
-static int64_t gemm_min_tokens = 12;
+static int64_t gemm_min_tokens = 40;
 
 int64_t kc_gemm_min_tokens(void) { return gemm_min_tokens; }
 void kc_set_gemm_min_tokens(int64_t tokens) { gemm_min_tokens = tokens < 1 ? 1 : tokens; }

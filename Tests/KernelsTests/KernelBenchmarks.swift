@@ -68,6 +68,12 @@ final class KernelBenchmarks: XCTestCase {
         let pool = ThreadPool(threads: 2)
         let saved = gemmMinTokens
         defer { gemmMinTokens = saved }
+        let single = ThreadPool(threads: 1)
+        gemmMinTokens = 1_000_000
+        for tokens in 1...8 {
+            print("BENCH path dot ", terminator: " ")
+            benchMatmul(.q4_1, rows: 1536, columns: 576, tokens: tokens, pool: single)
+        }
         for tokens in [2, 3, 4, 6, 8, 12, 16, 32, 64] {
             for (name, threshold) in [("dot ", 1_000_000), ("gemm", 1)] {
                 gemmMinTokens = threshold

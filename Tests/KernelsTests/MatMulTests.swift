@@ -85,6 +85,8 @@ final class MatMulTests: XCTestCase {
         let pool = Self.pools[1]
         check(.q4_1, rows: 1536, columns: 576, tokens: 1, pool: pool, seed: 100)
         check(.q4_1, rows: 576, columns: 1536, tokens: 9, pool: pool, seed: 101)
+        check(.q4_1, rows: 600, columns: 576, tokens: 39, pool: pool, seed: 104)
+        check(.q4_1, rows: 600, columns: 576, tokens: 40, pool: pool, seed: 105)
         check(.q8_0, rows: 1000, columns: 576, tokens: 2, pool: pool, seed: 102)
         check(.q8_0, rows: 300, columns: 576, tokens: 17, pool: pool, seed: 103)
     }
