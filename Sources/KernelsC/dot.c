@@ -167,6 +167,14 @@ KC_AVX512 static void NAME(const uint8_t *w, int64_t rb, int64_t cols, int64_t r
 DEFINE_ROWS512(rows512_q4_1, kc_q4_1, dec_q4_1)
 DEFINE_ROWS512(rows512_q4_0, kc_q4_0, dec_q4_0)
 
+KC_AVX512 static inline void dec_q8_0(const kc_q8_0 *b, __m512 *lo, __m512 *hi) {
+    const __m512 d = _mm512_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(b->d)));
+    *lo = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)b->qs))), d);
+    *hi = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b->qs + 16)))), d);
+}
+// Several tokens: decode once per block, shared by all of them.
+DEFINE_ROWS512(rows512_q8_0_many, kc_q8_0, dec_q8_0)
+
 // Q8_0 has no offset, so the block scale can be applied after the dot of the raw
 // integers with x: one multiply fewer per 16 weights than decoding first.
 KC_AVX512 static inline __attribute__((always_inline)) void rows512_q8_0_t(
@@ -335,7 +343,10 @@ void kc_matvec_rows(int type, const void *w, int64_t cols, int64_t r0, int64_t r
         switch (type) {
         case KC_Q4_1: rows512_q4_1(wb, rb, cols, r0, r1, x, tokens, y, ldy); return;
         case KC_Q4_0: rows512_q4_0(wb, rb, cols, r0, r1, x, tokens, y, ldy); return;
-        case KC_Q8_0: rows512_q8_0(wb, rb, cols, r0, r1, x, tokens, y, ldy); return;
+        case KC_Q8_0:
+            if (tokens == 1) rows512_q8_0(wb, rb, cols, r0, r1, x, tokens, y, ldy);
+            else rows512_q8_0_many(wb, rb, cols, r0, r1, x, tokens, y, ldy);
+            return;
         default: matvec_generic512(type, wb, rb, cols, r0, r1, x, tokens, y, ldy); return;
         }
     }

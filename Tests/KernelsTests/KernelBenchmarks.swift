@@ -74,11 +74,18 @@ final class KernelBenchmarks: XCTestCase {
             print("BENCH path dot ", terminator: " ")
             benchMatmul(.q4_1, rows: 1536, columns: 576, tokens: tokens, pool: single)
         }
-        for tokens in [2, 3, 4, 6, 8, 12, 16, 32, 64] {
+        for tokens in [2, 3, 4, 6, 8, 12, 16, 32, 48, 64] {
             for (name, threshold) in [("dot ", 1_000_000), ("gemm", 1)] {
                 gemmMinTokens = threshold
                 print("BENCH path \(name)", terminator: " ")
                 benchMatmul(.q4_1, rows: 1536, columns: 576, tokens: tokens, pool: pool)
+            }
+        }
+        for tokens in [4, 16, 32, 48] {
+            for (name, threshold) in [("dot ", 1_000_000), ("gemm", 1)] {
+                gemmMinTokens = threshold
+                print("BENCH path \(name)", terminator: " ")
+                benchMatmul(.q8_0, rows: 8192, columns: 576, tokens: tokens, pool: pool)
             }
         }
     }
