@@ -2,7 +2,8 @@
 // single-threaded and reentrant. With AVX-512, op(B) is packed into k-major 32-column
 // panels and op(A) is read in place (or packed once when transposed), then the same 12x32
 // register-blocked kernel as the weight matmuls runs with an alpha/beta epilogue.
-// Tiny products and machines without AVX-512 go to OpenBLAS.
+// One to three rows of A (decode) skip packing; k == 0 and machines without AVX-512 go
+// to OpenBLAS.
 #include "kc_gemm.h"
 #include "kc_internal.h"
 #include "kc_ukernel.h"
@@ -46,6 +47,79 @@ KC_AVX512 static void sgemm512(int transA, int transB, int64_t m, int64_t n, int
         }
     }
 }
+
+static inline __mmask16 tail_mask(int64_t left) { return left >= 16 ? 0xFFFF : (__mmask16)((1u << left) - 1); }
+
+KC_AVX512 static inline void store_scaled(float *c, float v, float alpha, float beta) {
+    *c = beta == 0 ? alpha * v : alpha * v + beta * *c;
+}
+
+// Few rows of A (decode attention: one query per head). No packing: each C entry is
+// either a dot of two contiguous rows (transB) or rows of B are accumulated with
+// broadcast A entries into 64-wide register blocks (no transB).
+KC_AVX512 static void sgemm_rows512(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,
+                                    const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+                                    float *c, int64_t ldc) {
+    float *arow = transA ? kc_scratch(3, k) : NULL;
+    for (int64_t i = 0; i < m; i++) {
+        const float *ai = a + i * lda;
+        if (transA) {
+            for (int64_t kk = 0; kk < k; kk++) arow[kk] = a[kk * lda + i];
+            ai = arow;
+        }
+        float *ci = c + i * ldc;
+        if (transB) {
+            int64_t j = 0;
+            for (; j + 4 <= n; j += 4) {
+                const float *b0 = b + j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+                __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+                for (int64_t kk = 0; kk < k; kk += 16) {
+                    const __mmask16 mk = tail_mask(k - kk);
+                    const __m512 av = _mm512_maskz_loadu_ps(mk, ai + kk);
+                    s0 = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(mk, b0 + kk), s0);
+                    s1 = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(mk, b1 + kk), s1);
+                    s2 = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(mk, b2 + kk), s2);
+                    s3 = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(mk, b3 + kk), s3);
+                }
+                store_scaled(ci + j, _mm512_reduce_add_ps(s0), alpha, beta);
+                store_scaled(ci + j + 1, _mm512_reduce_add_ps(s1), alpha, beta);
+                store_scaled(ci + j + 2, _mm512_reduce_add_ps(s2), alpha, beta);
+                store_scaled(ci + j + 3, _mm512_reduce_add_ps(s3), alpha, beta);
+            }
+            for (; j < n; j++) {
+                const float *bj = b + j * ldb;
+                __m512 s0 = _mm512_setzero_ps();
+                for (int64_t kk = 0; kk < k; kk += 16) {
+                    const __mmask16 mk = tail_mask(k - kk);
+                    s0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mk, ai + kk), _mm512_maskz_loadu_ps(mk, bj + kk), s0);
+                }
+                store_scaled(ci + j, _mm512_reduce_add_ps(s0), alpha, beta);
+            }
+        } else {
+            for (int64_t j0 = 0; j0 < n; j0 += 64) {
+                const __mmask16 m0 = tail_mask(n - j0), m1 = tail_mask(n - j0 - 16 < 0 ? 0 : n - j0 - 16);
+                const __mmask16 m2 = tail_mask(n - j0 - 32 < 0 ? 0 : n - j0 - 32), m3 = tail_mask(n - j0 - 48 < 0 ? 0 : n - j0 - 48);
+                __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+                for (int64_t kk = 0; kk < k; kk++) {
+                    const __m512 av = _mm512_set1_ps(ai[kk]);
+                    const float *bk = b + kk * ldb + j0;
+                    s0 = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(m0, bk), s0);
+                    s1 = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(m1, bk + 16), s1);
+                    s2 = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(m2, bk + 32), s2);
+                    s3 = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(m3, bk + 48), s3);
+                }
+                const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+                __m512 r[4] = {s0, s1, s2, s3};
+                const __mmask16 mm[4] = {m0, m1, m2, m3};
+                for (int q = 0; q < 4; q++) {
+                    __m512 v = _mm512_mul_ps(va, r[q]);
+                    if (beta != 0) v = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mm[q], ci + j0 + 16 * q), v);
+                    _mm512_mask_storeu_ps(ci + j0 + 16 * q, mm[q], v);
+                }
+            }
+        }
+    }
+}
 #endif
 
 void kc_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,
@@ -54,8 +128,9 @@ void kc_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alp
     if (m <= 0 || n <= 0) return;
 #if KC_X86
     // Worth packing only when each packed panel feeds a few rows of A.
-    if (kc_has_avx512() && m >= 4 && k > 0) {
-        sgemm512(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    if (kc_has_avx512() && k > 0) {
+        if (m >= 4) sgemm512(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        else sgemm_rows512(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
 #endif

@@ -144,6 +144,14 @@ final class KernelBenchmarks: XCTestCase {
                          portable ? "openblas" : "avx512  ", s1 * 1e6, flops / s1 * 1e-9, s2 * 1e6, flops / s2 * 1e-9))
         }
         setPortableKernelsOnly(false)
+        // Decode attention: one query row against 512 cached keys/values.
+        let s3 = best(2000) {
+            sgemm(transA: false, transB: true, m: 1, n: t, k: d, alpha: 0.125, a: q, lda: d, b: kv, ldb: d, beta: 0, c: &scores, ldc: t)
+        }
+        let s4 = best(2000) {
+            sgemm(transA: false, transB: false, m: 1, n: d, k: t, alpha: 1, a: scores, lda: t, b: kv, ldb: d, beta: 0, c: &out, ldc: d)
+        }
+        print(String(format: "BENCH sgemm decode qK^T 1x512x64: %.2f us; pV 1x64x512: %.2f us", s3 * 1e6, s4 * 1e6))
     }
 
     func testScoreLogitsAndPool() {
