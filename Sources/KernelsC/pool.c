@@ -35,6 +35,7 @@ struct kc_pool {
     _Atomic uint64_t state;
     _Atomic int64_t next;
     _Atomic int stop;
+    _Atomic int busy;      // a job is in flight: nested or concurrent callers run inline
     kc_task_fn fn;
     void *context;
     int64_t count;
@@ -117,7 +118,9 @@ int kc_pool_threads(const kc_pool *p) { return p->threads; }
 
 void kc_pool_run(kc_pool *p, int64_t count, kc_task_fn fn, void *context) {
     if (count <= 0) return;
-    if (p->threads == 1 || count == 1) {
+    // One job at a time: a call from inside a job, or from a second thread while a job
+    // runs, is served serially by its caller instead of corrupting the shared job.
+    if (p->threads == 1 || count == 1 || atomic_exchange_explicit(&p->busy, 1, memory_order_acquire)) {
         for (int64_t i = 0; i < count; i++) fn(context, i);
         return;
     }
@@ -144,4 +147,5 @@ void kc_pool_run(kc_pool *p, int64_t count, kc_task_fn fn, void *context) {
             pthread_cond_wait(&p->done_cond, &p->mutex);
         pthread_mutex_unlock(&p->mutex);
     }
+    atomic_store_explicit(&p->busy, 0, memory_order_release);
 }
