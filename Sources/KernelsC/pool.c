@@ -8,6 +8,7 @@
 // briefly (the forward pass issues jobs back to back), then sleep on a condition variable.
 #include "kc_pool.h"
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #if defined(__x86_64__) || defined(__i386__)
@@ -19,8 +20,16 @@
 #define KC_PAUSE() ((void)0)
 #endif
 
-// Spin iterations before sleeping: some tens of microseconds.
+// Spin iterations before sleeping: some tens of microseconds. Every KC_YIELD_EVERY
+// iterations a spinner yields, so that when the machine is oversubscribed a spinning
+// thread hands its core to a runnable one (often the pool thread it is waiting for).
 #define KC_SPIN 4000
+#define KC_YIELD_EVERY 256
+
+static inline void spin_once(int spins) {
+    KC_PAUSE();
+    if ((spins & (KC_YIELD_EVERY - 1)) == KC_YIELD_EVERY - 1) sched_yield();
+}
 
 // state: job id in the high 32 bits, CLOSED flag, registered-and-running workers below.
 #define JOB_SHIFT 32
@@ -60,7 +69,7 @@ static void *worker_main(void *arg) {
         int spins = 0;
         while (job_of(s = atomic_load_explicit(&p->state, memory_order_acquire)) == seen &&
                !atomic_load_explicit(&p->stop, memory_order_relaxed) && spins < KC_SPIN) {
-            KC_PAUSE(); spins++;
+            spin_once(spins++);
         }
         if (job_of(s) == seen) {
             pthread_mutex_lock(&p->mutex);
@@ -138,7 +147,7 @@ void kc_pool_run(kc_pool *p, int64_t count, kc_task_fn fn, void *context) {
     uint64_t s = atomic_fetch_or_explicit(&p->state, CLOSED, memory_order_acq_rel) | CLOSED;
     int spins = 0;
     while ((s & RUNNING_MASK) != 0 && spins < KC_SPIN) {
-        KC_PAUSE(); spins++;
+        spin_once(spins++);
         s = atomic_load_explicit(&p->state, memory_order_acquire);
     }
     if ((s & RUNNING_MASK) != 0) {
