@@ -120,6 +120,68 @@ KC_AVX512 static void sgemm_rows512(int transA, int transB, int64_t m, int64_t n
         }
     }
 }
+
+// AVX2 version of sgemm_rows512 for machines without AVX-512 (same structure, 8 lanes,
+// scalar tails).
+#define KC_AVX2 __attribute__((target("avx2,fma")))
+KC_AVX2 static inline float hsum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+KC_AVX2 static void sgemm_rows256(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,
+                                  const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+                                  float *c, int64_t ldc) {
+    float *arow = transA ? kc_scratch(3, k) : NULL;
+    for (int64_t i = 0; i < m; i++) {
+        const float *ai = a + i * lda;
+        if (transA) {
+            for (int64_t kk = 0; kk < k; kk++) arow[kk] = a[kk * lda + i];
+            ai = arow;
+        }
+        float *ci = c + i * ldc;
+        if (transB) {
+            for (int64_t j = 0; j < n; j++) {
+                const float *bj = b + j * ldb;
+                __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+                int64_t kk = 0;
+                for (; kk + 16 <= k; kk += 16) {
+                    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(ai + kk), _mm256_loadu_ps(bj + kk), s0);
+                    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(ai + kk + 8), _mm256_loadu_ps(bj + kk + 8), s1);
+                }
+                for (; kk + 8 <= k; kk += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(ai + kk), _mm256_loadu_ps(bj + kk), s0);
+                float v = hsum8(_mm256_add_ps(s0, s1));
+                for (; kk < k; kk++) v += ai[kk] * bj[kk];
+                ci[j] = beta == 0 ? alpha * v : alpha * v + beta * ci[j];
+            }
+        } else {
+            int64_t j0 = 0;
+            for (; j0 + 32 <= n; j0 += 32) {
+                __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+                for (int64_t kk = 0; kk < k; kk++) {
+                    const __m256 av = _mm256_set1_ps(ai[kk]);
+                    const float *bk = b + kk * ldb + j0;
+                    s0 = _mm256_fmadd_ps(av, _mm256_loadu_ps(bk), s0);
+                    s1 = _mm256_fmadd_ps(av, _mm256_loadu_ps(bk + 8), s1);
+                    s2 = _mm256_fmadd_ps(av, _mm256_loadu_ps(bk + 16), s2);
+                    s3 = _mm256_fmadd_ps(av, _mm256_loadu_ps(bk + 24), s3);
+                }
+                const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+                const __m256 r[4] = {s0, s1, s2, s3};
+                for (int q = 0; q < 4; q++) {
+                    __m256 v = _mm256_mul_ps(va, r[q]);
+                    if (beta != 0) v = _mm256_fmadd_ps(vb, _mm256_loadu_ps(ci + j0 + 8 * q), v);
+                    _mm256_storeu_ps(ci + j0 + 8 * q, v);
+                }
+            }
+            for (int64_t j = j0; j < n; j++) {
+                float v = 0;
+                for (int64_t kk = 0; kk < k; kk++) v += ai[kk] * b[kk * ldb + j];
+                ci[j] = beta == 0 ? alpha * v : alpha * v + beta * ci[j];
+            }
+        }
+    }
+}
 #endif
 
 void kc_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,
@@ -131,6 +193,10 @@ void kc_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alp
     if (kc_has_avx512() && k > 0) {
         if (m >= 4) sgemm512(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         else sgemm_rows512(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+    if (kc_has_avx2() && k > 0 && m < 4) {
+        sgemm_rows256(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
 #endif

@@ -145,6 +145,15 @@ final class KernelBenchmarks: XCTestCase {
         }
         setPortableKernelsOnly(false)
         // Decode attention: one query row against 512 cached keys/values.
+        limitSIMD(.avx2)
+        let a3 = best(2000) {
+            sgemm(transA: false, transB: true, m: 1, n: t, k: d, alpha: 0.125, a: q, lda: d, b: kv, ldb: d, beta: 0, c: &scores, ldc: t)
+        }
+        let a4 = best(2000) {
+            sgemm(transA: false, transB: false, m: 1, n: d, k: t, alpha: 1, a: scores, lda: t, b: kv, ldb: d, beta: 0, c: &out, ldc: d)
+        }
+        limitSIMD(.avx512)
+        print(String(format: "BENCH sgemm decode (AVX2) qK^T 1x512x64: %.2f us; pV 1x64x512: %.2f us", a3 * 1e6, a4 * 1e6))
         let s3 = best(2000) {
             sgemm(transA: false, transB: true, m: 1, n: t, k: d, alpha: 0.125, a: q, lda: d, b: kv, ldb: d, beta: 0, c: &scores, ldc: t)
         }
