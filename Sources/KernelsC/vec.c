@@ -72,6 +72,19 @@ KC_AVX512 static float max512(const float *x, int64_t n) {
     return r;
 }
 
+// Sum of squares in double: 16 floats widen to two vectors of 8 doubles.
+KC_AVX512 static double sum_squares512(const float *x, int64_t n) {
+    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+    for (int64_t i = 0; i < n; i += 16) {
+        const __mmask16 k = n - i >= 16 ? 0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+        const __m512 v = _mm512_maskz_loadu_ps(k, x + i);
+        const __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(v)), hi = _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1));
+        s0 = _mm512_fmadd_pd(lo, lo, s0);
+        s1 = _mm512_fmadd_pd(hi, hi, s1);
+    }
+    return _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
+}
+
 #define KC_AVX2 __attribute__((target("avx2,fma")))
 // AVX2 exp: same reduction and polynomial; 2^n is built in the exponent bits, so inputs
 // are clamped to the normal range and anything below it (masked -inf) gives exactly 0.
@@ -124,11 +137,14 @@ KC_AVX2 static int64_t exp_shifted_sum256(const float *x, float *out, int64_t n,
 #endif
 
 void kc_rms_norm(const float *x, const float *weight, int64_t n, float eps, float *out) {
-    double acc[8] = {0};
+    double ss = 0;
     int64_t i = 0;
+#if KC_X86
+    if (kc_has_avx512()) { ss = sum_squares512(x, n); i = n; }
+#endif
+    double acc[8] = {0};
     for (; i + 8 <= n; i += 8)
         for (int l = 0; l < 8; l++) acc[l] += (double)x[i + l] * (double)x[i + l];
-    double ss = 0;
     for (; i < n; i++) ss += (double)x[i] * (double)x[i];
     for (int l = 0; l < 8; l++) ss += acc[l];
     const float scale = (float)(1.0 / sqrt(ss / (double)n + (double)eps));

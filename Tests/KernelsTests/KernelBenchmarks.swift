@@ -168,6 +168,13 @@ final class KernelBenchmarks: XCTestCase {
         var sink = 0
         let s = best(200) { sink &+= scoreLogits(x, vocabularySize: x.count, target: 17, topK: 5).rank }
         print(String(format: "BENCH scoreLogits 49152 top5: %.1f us", s * 1e6))
+        var out = [Float](repeating: 0, count: 576)
+        let r = best(2000) { rmsNorm(x, weight: x, count: 576, epsilon: 1e-5, output: &out) }
+        var gate = randomFloats(1536, seed: 5)
+        let si = best(2000) { siluMultiply(gate: &gate, up: x, count: 1536) }
+        var row = randomFloats(512, seed: 6)
+        let so = best(2000) { softmaxInPlace(&row, count: 512) }
+        print(String(format: "BENCH rmsNorm 576: %.2f us; siluMultiply 1536: %.2f us; softmax 512: %.2f us", r * 1e6, si * 1e6, so * 1e6))
         let pool = ThreadPool(threads: 2)
         let calls = 10000
         let p = best(3) { for _ in 0..<calls { pool.parallelFor(2) { i in sink &+= i } } }
