@@ -49,20 +49,26 @@ static void matvec_generic(int type, const uint8_t *w, int64_t rb, int64_t cols,
 // Block decoders: 32 weights as two vectors (elements 0-15 and 16-31). The dot paths may
 // fuse d*q + m into one FMA; only dequantize_row promises the two-rounding exact values.
 KC_AVX512 static inline void dec_q4_1(const kc_q4_1 *b, __m512 *lo, __m512 *hi) {
-    // d and m convert together; each 16-byte quant load widens once to 32-bit lanes,
-    // and the two nibbles are split there (fewer shuffles than splitting bytes first).
+    // A 16-entry table of the block's 16 possible weights (d*q + m, one FMA), then a
+    // permute per 16 weights looks them up: shuffle-port work instead of int-to-float
+    // conversions on the FP ports, which the dot products need. vpermps reads only the
+    // low 4 bits of each index, so the low nibble needs no mask.
     uint32_t dm; memcpy(&dm, b, 4);
     const __m128 f = _mm_cvtph_ps(_mm_cvtsi32_si128((int)dm));
     const __m512 d = _mm512_broadcastss_ps(f), m = _mm512_broadcastss_ps(_mm_movehdup_ps(f));
+    const __m512 iota = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512 table = _mm512_fmadd_ps(iota, d, m);
     const __m512i q = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)b->qs));
-    *lo = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_and_si512(q, _mm512_set1_epi32(0x0F))), d, m);
-    *hi = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(q, 4)), d, m);
+    *lo = _mm512_permutexvar_ps(q, table);
+    *hi = _mm512_permutexvar_ps(_mm512_srli_epi32(q, 4), table);
 }
 KC_AVX512 static inline void dec_q4_0(const kc_q4_0 *b, __m512 *lo, __m512 *hi) {
     const __m512 d = _mm512_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(b->d)));
-    const __m512i q = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)b->qs)), eight = _mm512_set1_epi32(8);
-    *lo = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_and_si512(q, _mm512_set1_epi32(0x0F)), eight)), d);
-    *hi = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_srli_epi32(q, 4), eight)), d);
+    const __m512 iota = _mm512_setr_ps(-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7);
+    const __m512 table = _mm512_mul_ps(iota, d);  // same lookup as dec_q4_1
+    const __m512i q = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)b->qs));
+    *lo = _mm512_permutexvar_ps(q, table);
+    *hi = _mm512_permutexvar_ps(_mm512_srli_epi32(q, 4), table);
 }
 
 // Copies n token rows of x into block-interleaved order: block i of token t at (i*n + t)*32.

@@ -48,6 +48,8 @@ final class KernelBenchmarks: XCTestCase {
             benchMatmul(.q4_1, rows: 1536, columns: 576, tokens: 1, pool: pool)
             benchMatmul(.q4_1, rows: 576, columns: 1536, tokens: 1, pool: pool)
             benchMatmul(.q8_0, rows: 49152, columns: 576, tokens: 1, pool: pool)
+            benchMatmul(.q8_0, rows: 1536, columns: 576, tokens: 1, pool: pool)
+            benchMatmul(.q4_0, rows: 1536, columns: 576, tokens: 1, pool: pool)
             benchMatmul(.q4_K, rows: 1536, columns: 1536, tokens: 1, pool: pool)
             benchMatmul(.q6_K, rows: 1536, columns: 1536, tokens: 1, pool: pool)
         }
