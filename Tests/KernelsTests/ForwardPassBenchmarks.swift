@@ -49,6 +49,11 @@ final class ForwardPassBenchmarks: XCTestCase {
         let logits = UnsafeMutablePointer<Float>.allocate(capacity: t * vocab)
         let norm = [Float](repeating: 1, count: hidden)
         for i in 0..<(t * hidden) { x[i] = Float(i % 17) * 0.01 - 0.08 }
+        // Touch every buffer first: page faults are the allocator's cost, not the kernels'.
+        for (p, n) in [(h, t * hidden), (q, t * hidden), (attn, t * hidden), (g, t * ffn), (u, t * ffn),
+                       (kv, t * kvDim), (scores, heads * t * context), (logits, t * vocab)] {
+            p.initialize(repeating: 0, count: n)
+        }
         defer { for p in [x, h, q, attn, g, u, kv, scores, logits] { p.deallocate() } }
 
         let start = DispatchTime.now().uptimeNanoseconds
