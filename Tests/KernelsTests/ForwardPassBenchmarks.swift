@@ -63,7 +63,19 @@ final class ForwardPassBenchmarks: XCTestCase {
             matmul(layer.q, input: h, tokens: t, output: q, pool: pool)
             matmul(layer.k, input: h, tokens: t, output: kc + past * kvDim, pool: pool)
             matmul(layer.v, input: h, tokens: t, output: vc + past * kvDim, pool: pool)
-            pool.parallelFor(heads) { head in
+            if t == 1 {
+                // Decode: the query heads sharing a KV head form one m = 3 product, so each
+                // cached key and value row is read once per KV head instead of once per head.
+                let group = heads / kvHeads
+                pool.parallelFor(kvHeads) { kvh in
+                    let s = scores + kvh * group * context
+                    sgemm(transA: false, transB: true, m: group, n: context, k: headDim, alpha: 0.125,
+                          a: q + kvh * group * headDim, lda: headDim, b: kc + kvh * headDim, ldb: kvDim, beta: 0, c: s, ldc: context)
+                    for r in 0..<group { softmaxInPlace(s + r * context, count: context) }
+                    sgemm(transA: false, transB: false, m: group, n: headDim, k: context, alpha: 1,
+                          a: s, lda: context, b: vc + kvh * headDim, ldb: kvDim, beta: 0, c: attn + kvh * group * headDim, ldc: headDim)
+                }
+            } else { pool.parallelFor(heads) { head in
                 let kvh = head / (heads / kvHeads)
                 let s = scores + head * t * context
                 sgemm(transA: false, transB: true, m: t, n: context, k: headDim, alpha: 0.125,
@@ -75,7 +87,7 @@ final class ForwardPassBenchmarks: XCTestCase {
                 }
                 sgemm(transA: false, transB: false, m: t, n: headDim, k: context, alpha: 1,
                       a: s, lda: context, b: vc + kvh * headDim, ldb: kvDim, beta: 0, c: attn + head * headDim, ldc: hidden)
-            }
+            } }
             matmul(layer.o, input: attn, tokens: t, output: h, pool: pool)
             for i in 0..<(t * hidden) { x[i] += h[i] }
             for i in 0..<t { rmsNorm(x + i * hidden, weight: norm, count: hidden, epsilon: 1e-5, output: h + i * hidden) }
