@@ -25,7 +25,8 @@ public struct LogitScore: Sendable, Equatable {
 }
 
 /// Full-vocabulary log-softmax statistics: one vectorised pass for the maximum, one for the
-/// log-sum-exp (in Double), and a bounded heap for the top-k; no sort of the vocabulary.
+/// log-sum-exp (in Double), one for the rank, and a bounded heap for the top-k (kc_top_k,
+/// which skips 16 logits at a time that cannot enter it); no sort of the vocabulary.
 public func scoreLogits(_ logits: UnsafePointer<Float>, vocabularySize: Int, target: Int?, topK: Int) -> LogitScore {
     let n = vocabularySize
     guard n > 0 else { return LogitScore(logprob: 0, rank: 0, top: []) }
@@ -42,47 +43,12 @@ public func scoreLogits(_ logits: UnsafePointer<Float>, vocabularySize: Int, tar
     let k = min(max(topK, 0), n)
     var top: [TokenLogprob] = []
     if k > 0 {
-        let ids = topIndices(logits, count: n, k: k)
+        let ids = [Int](unsafeUninitializedCapacity: k) { buffer, initialized in
+            initialized = Int(kc_top_k(logits, Int64(n), Int64(k), UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: Int64.self)))
+        }
         top.reserveCapacity(k)
         for id in ids { top.append(TokenLogprob(id: id, logprob: Float(Double(logits[id]) - logSumExp))) }
     }
     return LogitScore(logprob: logprob, rank: rank, top: top)
 }
 
-/// The k best indices, best first (higher logit; equal logits: lower id). A min-heap of
-/// the current best k keeps its worst at the root; since ids are scanned in increasing
-/// order, a later entry only displaces the root when its logit is strictly greater.
-func topIndices(_ x: UnsafePointer<Float>, count n: Int, k: Int) -> [Int] {
-    var heap = [Int]()
-    heap.reserveCapacity(k)
-    // `a` is worse than `b`.
-    @inline(__always) func worse(_ a: Int, _ b: Int) -> Bool {
-        x[a] < x[b] || (x[a] == x[b] && a > b)
-    }
-    func siftDown(_ start: Int) {
-        var i = start
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < heap.count && worse(heap[l], heap[m]) { m = l }
-            if r < heap.count && worse(heap[r], heap[m]) { m = r }
-            if m == i { return }
-            heap.swapAt(i, m)
-            i = m
-        }
-    }
-    for i in 0..<n {
-        if heap.count < k {
-            heap.append(i)
-            var c = heap.count - 1
-            while c > 0 {
-                let p = (c - 1) / 2
-                if worse(heap[c], heap[p]) { heap.swapAt(c, p); c = p } else { break }
-            }
-        } else if x[i] > x[heap[0]] {
-            heap[0] = i
-            siftDown(0)
-        }
-    }
-    return heap.sorted { worse($1, $0) }
-}

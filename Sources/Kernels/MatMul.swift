@@ -4,10 +4,12 @@ import KernelsC
 /// y[t*w.rows + r] = sum_c W[r,c] * x[t*w.columns + c] for t in 0..<tokens.
 /// `x` is tokens×columns and `y` tokens×rows, both row-major fp32.
 ///
-/// Few tokens: fused dequantize-and-dot over the quantized rows, rows split over the pool.
-/// Many tokens: each weight tile is dequantized once into L2 and reused for every token
-/// by a register-blocked kernel; tiles split over the pool. The work lives in C (gemm.c,
-/// dot.c) so that the pool callbacks carry no Swift overhead.
+/// Fewer than 40 tokens: fused dequantize-and-dot over the quantized rows (each block decoded
+/// once for up to 8 tokens), rows split over the pool. From 40 tokens: each weight tile is
+/// dequantized once into L2 and reused for every token by a register-blocked kernel; tiles
+/// split over the pool. Activations stay fp32 throughout. The work lives in C (gemm.c,
+/// dot.c) so that the pool callbacks carry no Swift overhead. Called from inside a
+/// `parallelFor` body it runs serially on the calling thread. `y` must not overlap `x`.
 public func matmul(_ w: WeightMatrix, input x: UnsafePointer<Float>, tokens: Int, output y: UnsafeMutablePointer<Float>, pool: ThreadPool) {
     precondition(Dequantize.isSupported(w.type), "unsupported weight type \(w.type)")
     guard tokens > 0, w.rows > 0 else { return }
@@ -16,7 +18,22 @@ public func matmul(_ w: WeightMatrix, input x: UnsafePointer<Float>, tokens: Int
     }
 }
 
+/// Testing aid: the most advanced SIMD level the kernels may use, process-wide.
+enum SIMDLimit: Int32 {
+    case portable = 0, avx2 = 1, avx512 = 2
+}
+
+func limitSIMD(_ level: SIMDLimit) {
+    kc_set_simd_limit(level.rawValue)
+}
+
 /// Testing aid: forces the portable (non-SIMD) kernels on or off for the whole process.
 func setPortableKernelsOnly(_ on: Bool) {
-    kc_set_portable_only(on ? 1 : 0)
+    limitSIMD(on ? .portable : .avx512)
+}
+
+/// Benchmarking aid: the token count from which matmul uses the tiled GEMM path.
+var gemmMinTokens: Int {
+    get { Int(kc_gemm_min_tokens()) }
+    set { kc_set_gemm_min_tokens(Int64(newValue)) }
 }

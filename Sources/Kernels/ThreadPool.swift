@@ -23,7 +23,8 @@ public final class ThreadPool: @unchecked Sendable {
     public var threadCount: Int { Int(kc_pool_threads(pool)) }
 
     /// Runs `body(i)` for every `i` in `0..<count` across the pool (the caller takes part)
-    /// and returns when all have finished. Not reentrant: do not call from inside `body`.
+    /// and returns when all have finished. The pool runs one job at a time: a call made from
+    /// inside `body`, or from another thread while a job runs, executes serially on its caller.
     public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
         if count <= 0 { return }
         if count == 1 { body(0); return }

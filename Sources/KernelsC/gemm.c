@@ -9,6 +9,7 @@
 #include "kc_gemm.h"
 #include "kc_quant.h"
 #include "kc_internal.h"
+#include "kc_ukernel.h"
 #include <cblas.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -17,11 +18,12 @@
 // calls sgemm concurrently from several threads.
 static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
 static void blas_single_thread(void) { openblas_set_num_threads(1); }
+void kc_blas_init(void) { pthread_once(&blas_once, blas_single_thread); }
 
 // Per-thread scratch buffers, grown on demand and kept for the thread's lifetime.
-static float *scratch(int slot, int64_t n) {
-    static _Thread_local float *buf[2];
-    static _Thread_local int64_t cap[2];
+float *kc_scratch(int slot, int64_t n) {
+    static _Thread_local float *buf[4];
+    static _Thread_local int64_t cap[4];
     if (cap[slot] < n) {
         free(buf[slot]);
         cap[slot] = (n + 15) & ~(int64_t)15;
@@ -30,14 +32,14 @@ static float *scratch(int slot, int64_t n) {
     return buf[slot];
 }
 
-#define PANEL 32
-#define MR 12
 // About 512 KiB of fp32 weights per tile: half of a 1 MiB L2, the rest for activations.
 #define TILE_FLOATS (128 * 1024)
-// Below this many tokens the fused dequantize-and-dot path (dot.c) is faster.
-#define GEMM_MIN_TOKENS 8
+// Below this many tokens the fused dequantize-and-dot path (dot.c) is faster (measured;
+// adjustable for benchmarks).
+static int64_t gemm_min_tokens = 40;
 
-int64_t kc_gemm_min_tokens(void) { return GEMM_MIN_TOKENS; }
+int64_t kc_gemm_min_tokens(void) { return gemm_min_tokens; }
+void kc_set_gemm_min_tokens(int64_t tokens) { gemm_min_tokens = tokens < 1 ? 1 : tokens; }
 
 typedef struct {
     int type;
@@ -55,68 +57,53 @@ static void matvec_task(void *ctx, int64_t i) {
 
 // Portable tile: row-major dequantized rows and OpenBLAS.
 static void tile_blas(const mm_job *j, int64_t r0, int64_t r1) {
-    pthread_once(&blas_once, blas_single_thread);
+    kc_blas_init();
     const int64_t n = r1 - r0, K = j->cols;
-    float *tile = scratch(0, n * K);
+    float *tile = kc_scratch(0, n * K);
     for (int64_t r = 0; r < n; r++) kc_dequantize_row(j->type, j->w + (r0 + r) * j->rb, tile + r * K, K);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)j->tokens, (blasint)n, (blasint)K,
                 1.0f, j->x, (blasint)K, tile, (blasint)K, 0.0f, j->y + r0, (blasint)j->rows);
 }
 
 #if KC_X86
-#define KC_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")))
 
-// C[i][0..31] = sum_k x[i*ldx + k] * panel[k][0..31] for i < mr (a constant after inlining).
-KC_AVX512 static inline __attribute__((always_inline)) void ukernel(
-    const float *panel, const float *x, int64_t ldx, int64_t K, float *y, int64_t ldy,
-    __mmask16 m0, __mmask16 m1, const int mr) {
-    __m512 c0[MR], c1[MR];
-    for (int i = 0; i < mr; i++) { c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); }
-    for (int64_t k = 0; k < K; k++) {
-        const __m512 b0 = _mm512_load_ps(panel + k * PANEL), b1 = _mm512_load_ps(panel + k * PANEL + 16);
-        for (int i = 0; i < mr; i++) {
-            const __m512 a = _mm512_set1_ps(x[i * ldx + k]);
-            c0[i] = _mm512_fmadd_ps(a, b0, c0[i]);
-            c1[i] = _mm512_fmadd_ps(a, b1, c1[i]);
+// Dequantizes rows [r0, r0+32) (zero past the matrix end) into a k-major panel. Work
+// goes one column strip (a block, or 64 plain values) at a time through an L1-sized
+// row-major buffer, then 16x16 blocks are transposed in registers.
+KC_AVX512 static void pack_panel(const mm_job *j, int64_t r0, float *panel, float *buf) {
+    const int64_t K = j->cols, bs = kc_block_size(j->type), bb = kc_block_bytes(j->type);
+    const int64_t strip = bs == 1 ? 64 : bs;
+    for (int64_t k0 = 0; k0 < K; k0 += strip) {
+        const int64_t n = K - k0 < strip ? K - k0 : strip;
+        for (int64_t rr = 0; rr < PANEL; rr++) {
+            if (r0 + rr < j->rows) kc_dequantize_row(j->type, j->w + (r0 + rr) * j->rb + k0 / bs * bb, buf + rr * strip, n);
+            else memset(buf + rr * strip, 0, (size_t)n * sizeof(float));
         }
-    }
-    for (int i = 0; i < mr; i++) {
-        _mm512_mask_storeu_ps(y + i * ldy, m0, c0[i]);
-        _mm512_mask_storeu_ps(y + i * ldy + 16, m1, c1[i]);
-    }
-}
-
-#define UK(N) case N: ukernel(panel, x, ldx, K, y, ldy, m0, m1, N); break;
-KC_AVX512 static void ukernel_any(const float *panel, const float *x, int64_t ldx, int64_t K, float *y,
-                                  int64_t ldy, __mmask16 m0, __mmask16 m1, int mr) {
-    switch (mr) { UK(1) UK(2) UK(3) UK(4) UK(5) UK(6) UK(7) UK(8) UK(9) UK(10) UK(11) UK(12) }
-}
-
-// Dequantizes rows [r0, r0+32) (zero past the matrix end) into a k-major panel.
-KC_AVX512 static void pack_panel(const mm_job *j, int64_t r0, float *panel, float *row) {
-    const int64_t K = j->cols;
-    for (int64_t rr = 0; rr < PANEL; rr++) {
-        if (r0 + rr < j->rows) {
-            kc_dequantize_row(j->type, j->w + (r0 + rr) * j->rb, row, K);
-            for (int64_t k = 0; k < K; k++) panel[k * PANEL + rr] = row[k];
-        } else {
-            for (int64_t k = 0; k < K; k++) panel[k * PANEL + rr] = 0;
+        int64_t k = 0;
+        for (; k + 16 <= n; k += 16) {
+            for (int h = 0; h < 2; h++) {
+                __m512 r[16];
+                for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(buf + (h * 16 + i) * strip + k);
+                transpose16(r);
+                for (int i = 0; i < 16; i++) _mm512_store_ps(panel + (k0 + k + i) * PANEL + h * 16, r[i]);
+            }
         }
+        for (; k < n; k++)  // plain types only: a row need not be a multiple of 16 long
+            for (int rr = 0; rr < PANEL; rr++) panel[(k0 + k) * PANEL + rr] = buf[rr * strip + k];
     }
 }
 
 KC_AVX512 static void tile_avx512(const mm_job *j, int64_t p0, int64_t p1) {
     const int64_t K = j->cols, np = p1 - p0;
-    float *panels = scratch(0, np * PANEL * K);
-    float *row = scratch(1, K);
-    for (int64_t p = 0; p < np; p++) pack_panel(j, (p0 + p) * PANEL, panels + p * PANEL * K, row);
+    float *panels = kc_scratch(0, np * PANEL * K);
+    float *buf = kc_scratch(1, PANEL * 256);
+    for (int64_t p = 0; p < np; p++) pack_panel(j, (p0 + p) * PANEL, panels + p * PANEL * K, buf);
     for (int64_t t0 = 0; t0 < j->tokens; t0 += MR) {
         const int mr = (int)(j->tokens - t0 < MR ? j->tokens - t0 : MR);
         for (int64_t p = 0; p < np; p++) {
             const int64_t r0 = (p0 + p) * PANEL, left = j->rows - r0;
-            const __mmask16 m0 = left >= 16 ? 0xFFFF : (__mmask16)((1u << left) - 1);
-            const __mmask16 m1 = left >= 32 ? 0xFFFF : left > 16 ? (__mmask16)((1u << (left - 16)) - 1) : 0;
-            ukernel_any(panels + p * PANEL * K, j->x + t0 * K, K, K, j->y + t0 * j->rows + r0, j->rows, m0, m1, mr);
+            const __mmask16 m0 = kc_mask_lo(left), m1 = kc_mask_hi(left);
+            ukernel_any(panels + p * PANEL * K, j->x + t0 * K, K, K, j->y + t0 * j->rows + r0, j->rows, m0, m1, mr, 0, 1, 0);
         }
     }
 }
@@ -140,7 +127,7 @@ void kc_matmul(kc_pool *pool, int type, const void *w, int64_t rows, int64_t col
         .type = type, .w = (const uint8_t *)w, .rb = cols / kc_block_size(type) * kc_block_bytes(type),
         .rows = rows, .cols = cols, .tokens = tokens, .x = x, .y = y,
     };
-    if (tokens < GEMM_MIN_TOKENS) {
+    if (tokens < gemm_min_tokens) {
         // Several chunks per thread even out uneven progress; at least 16 rows each.
         j.chunk = (rows + 4 * threads - 1) / (4 * threads);
         if (j.chunk < 16) j.chunk = 16;
@@ -156,14 +143,4 @@ void kc_matmul(kc_pool *pool, int type, const void *w, int64_t rows, int64_t col
     tiles = (tiles + threads - 1) / threads * threads;
     j.tiles = tiles < j.panels ? tiles : j.panels;
     kc_pool_run(pool, j.tiles, tile_task, &j);
-}
-
-void kc_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,
-              const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
-              float *c, int64_t ldc) {
-    if (m <= 0 || n <= 0) return;
-    pthread_once(&blas_once, blas_single_thread);
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                (blasint)m, (blasint)n, (blasint)k, alpha, a, (blasint)lda, b, (blasint)ldb, beta,
-                c, (blasint)ldc);
 }

@@ -54,3 +54,9 @@ int kc_block_bytes(int type);
 // CPU feature checks, cached after the first call.
 int kc_has_avx2(void);
 int kc_has_avx512(void);
+
+// Per-thread scratch (slots 0-3), grown on demand, 64-byte aligned; gemm.c uses 0-1,
+// sgemm.c 2-3, so a GEMM never clobbers the buffers of another kind of call.
+float *kc_scratch(int slot, int64_t n);
+// Makes OpenBLAS single-threaded (once per process).
+void kc_blas_init(void);

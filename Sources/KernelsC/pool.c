@@ -8,6 +8,7 @@
 // briefly (the forward pass issues jobs back to back), then sleep on a condition variable.
 #include "kc_pool.h"
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #if defined(__x86_64__) || defined(__i386__)
@@ -19,8 +20,16 @@
 #define KC_PAUSE() ((void)0)
 #endif
 
-// Spin iterations before sleeping: some tens of microseconds.
+// Spin iterations before sleeping: some tens of microseconds. Every KC_YIELD_EVERY
+// iterations a spinner yields, so that when the machine is oversubscribed a spinning
+// thread hands its core to a runnable one (often the pool thread it is waiting for).
 #define KC_SPIN 4000
+#define KC_YIELD_EVERY 256
+
+static inline void spin_once(int spins) {
+    KC_PAUSE();
+    if ((spins & (KC_YIELD_EVERY - 1)) == KC_YIELD_EVERY - 1) sched_yield();
+}
 
 // state: job id in the high 32 bits, CLOSED flag, registered-and-running workers below.
 #define JOB_SHIFT 32
@@ -35,6 +44,7 @@ struct kc_pool {
     _Atomic uint64_t state;
     _Atomic int64_t next;
     _Atomic int stop;
+    _Atomic int busy;      // a job is in flight: nested or concurrent callers run inline
     kc_task_fn fn;
     void *context;
     int64_t count;
@@ -59,7 +69,7 @@ static void *worker_main(void *arg) {
         int spins = 0;
         while (job_of(s = atomic_load_explicit(&p->state, memory_order_acquire)) == seen &&
                !atomic_load_explicit(&p->stop, memory_order_relaxed) && spins < KC_SPIN) {
-            KC_PAUSE(); spins++;
+            spin_once(spins++);
         }
         if (job_of(s) == seen) {
             pthread_mutex_lock(&p->mutex);
@@ -117,7 +127,9 @@ int kc_pool_threads(const kc_pool *p) { return p->threads; }
 
 void kc_pool_run(kc_pool *p, int64_t count, kc_task_fn fn, void *context) {
     if (count <= 0) return;
-    if (p->threads == 1 || count == 1) {
+    // One job at a time: a call from inside a job, or from a second thread while a job
+    // runs, is served serially by its caller instead of corrupting the shared job.
+    if (p->threads == 1 || count == 1 || atomic_exchange_explicit(&p->busy, 1, memory_order_acquire)) {
         for (int64_t i = 0; i < count; i++) fn(context, i);
         return;
     }
@@ -135,7 +147,7 @@ void kc_pool_run(kc_pool *p, int64_t count, kc_task_fn fn, void *context) {
     uint64_t s = atomic_fetch_or_explicit(&p->state, CLOSED, memory_order_acq_rel) | CLOSED;
     int spins = 0;
     while ((s & RUNNING_MASK) != 0 && spins < KC_SPIN) {
-        KC_PAUSE(); spins++;
+        spin_once(spins++);
         s = atomic_load_explicit(&p->state, memory_order_acquire);
     }
     if ((s & RUNNING_MASK) != 0) {
@@ -144,4 +156,5 @@ void kc_pool_run(kc_pool *p, int64_t count, kc_task_fn fn, void *context) {
             pthread_cond_wait(&p->done_cond, &p->mutex);
         pthread_mutex_unlock(&p->mutex);
     }
+    atomic_store_explicit(&p->busy, 0, memory_order_release);
 }

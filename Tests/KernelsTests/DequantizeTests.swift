@@ -10,9 +10,9 @@ final class DequantizeTests: XCTestCase {
     }
 
     func testPortablePathsMatchGGUFPackage() throws {
-        setPortableKernelsOnly(true)
-        defer { setPortableKernelsOnly(false) }
-        try checkFixtures()
+        try withEachReducedSIMD {
+            try checkFixtures()
+        }
     }
 
     func checkFixtures() throws {

@@ -69,4 +69,22 @@ final class LogitScoreTests: XCTestCase {
         XCTAssertEqual(s.rank, 1)
         XCTAssertEqual(Double(s.logprob), -Foundation.log(4096.0), accuracy: 1e-6)
     }
+
+    func testPortablePaths() {
+        withEachReducedSIMD {
+            testFullVocabularyRandom()
+            testTiesRankStrictlyGreaterAndLowerIdFirst()
+            testTargetOutsideTopKAndNoTarget()
+            testManyEqualLogits()
+        }
+    }
+
+    func testTiesAcrossVectorChunks() {
+        // Equal maxima far apart, and a top-k whose boundary falls inside a tie.
+        var x = randomFloats(49152, seed: 8, range: -5...5)
+        for i in [40000, 7, 20000, 33] { x[i] = 9 }
+        for i in [100, 49151, 5] { x[i] = 8 }
+        assertMatches(x, target: 49151, topK: 6)
+        assertMatches(x, target: 20000, topK: 4)
+    }
 }

@@ -54,14 +54,28 @@ final class MatMulTests: XCTestCase {
 
     func testPortableKernels() {
         // The scalar/OpenBLAS paths that machines without AVX-512 take.
-        setPortableKernelsOnly(true)
-        defer { setPortableKernelsOnly(false) }
-        var seed: UInt64 = 500
-        for type in supportedTypes {
-            let columns = type.blockSize == 256 ? 256 : 64
-            for tokens in [1, 5, 40] {
+        withEachReducedSIMD {
+            var seed: UInt64 = 500
+            for type in supportedTypes {
+                let columns = type.blockSize == 256 ? 256 : 64
+                for tokens in [1, 5, 40] {
+                    seed += 1
+                    check(type, rows: 37, columns: columns, tokens: tokens, pool: Self.pools[1], seed: seed)
+                }
+            }
+        }
+    }
+
+    func testPlainTypesWithRaggedRows() {
+        // Row lengths that are not a multiple of any vector width.
+        var seed: UInt64 = 900
+        for type in [GGMLType.f32, .f16, .bf16] {
+            for tokens in [1, 2, 13, 40] {
                 seed += 1
-                check(type, rows: 37, columns: columns, tokens: tokens, pool: Self.pools[1], seed: seed)
+                check(type, rows: 45, columns: 50, tokens: tokens, pool: Self.pools[1], seed: seed)
+                withEachReducedSIMD {
+                    check(type, rows: 45, columns: 50, tokens: tokens, pool: Self.pools[1], seed: seed)
+                }
             }
         }
     }
@@ -71,6 +85,8 @@ final class MatMulTests: XCTestCase {
         let pool = Self.pools[1]
         check(.q4_1, rows: 1536, columns: 576, tokens: 1, pool: pool, seed: 100)
         check(.q4_1, rows: 576, columns: 1536, tokens: 9, pool: pool, seed: 101)
+        check(.q4_1, rows: 600, columns: 576, tokens: 39, pool: pool, seed: 104)
+        check(.q4_1, rows: 600, columns: 576, tokens: 40, pool: pool, seed: 105)
         check(.q8_0, rows: 1000, columns: 576, tokens: 2, pool: pool, seed: 102)
         check(.q8_0, rows: 300, columns: 576, tokens: 17, pool: pool, seed: 103)
     }

@@ -68,4 +68,29 @@ final class NormsTests: XCTestCase {
         XCTAssertFalse(x.contains { !$0.isFinite })
         XCTAssertEqual(Double(x[1]), 1 / (1 + exp(-1.0) + exp(-2.0)), accuracy: 1e-6)
     }
+
+    func testPortablePaths() {
+        withEachReducedSIMD {
+            testRMSNorm()
+            testSiluMultiply()
+            testSoftmaxWithMaskedEntries()
+            testSoftmaxLargeValuesDoNotOverflow()
+        }
+    }
+
+    func testSiluExtremes() {
+        var gate: [Float] = [-100, -30, -1e-3, 0, 1e-3, 30, 100, 17]
+        let original = gate
+        siluMultiply(gate: &gate, up: [Float](repeating: 2, count: 8), count: 8)
+        for i in 0..<8 {
+            let g = Double(original[i])
+            XCTAssertEqual(Double(gate[i]), 2 * g / (1 + Foundation.exp(-g)), accuracy: 1e-6 * max(1, abs(g)))
+        }
+    }
+
+    func testSoftmaxAllMaskedIsUniform() {
+        var x = [Float](repeating: -.infinity, count: 4)
+        softmaxInPlace(&x, count: 4)
+        XCTAssertEqual(x, [0.25, 0.25, 0.25, 0.25])
+    }
 }

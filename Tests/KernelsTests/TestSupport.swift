@@ -73,3 +73,13 @@ func fixture(_ name: String) throws -> Data {
     }
     return try Data(contentsOf: url)
 }
+
+/// Runs `body` with the kernels capped at the portable paths, then at AVX2 (each only as far
+/// as this CPU allows), so one machine checks every dispatch level.
+func withEachReducedSIMD(_ body: () throws -> Void) rethrows {
+    defer { limitSIMD(.avx512) }
+    for level in [SIMDLimit.portable, .avx2] {
+        limitSIMD(level)
+        try body()
+    }
+}

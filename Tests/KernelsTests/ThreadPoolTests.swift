@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 import XCTest
 @testable import Kernels
@@ -54,5 +55,25 @@ final class ThreadPoolTests: XCTestCase {
             let pool = ThreadPool(threads: 2)
             pool.parallelFor(4) { _ in }
         }
+    }
+
+    func testNestedCallRunsSerially() {
+        let pool = ThreadPool(threads: 2)
+        let hits = UnsafeMutablePointer<Int>.allocate(capacity: 16)
+        hits.initialize(repeating: 0, count: 16)
+        pool.parallelFor(4) { i in
+            pool.parallelFor(4) { j in hits[i * 4 + j] += 1 }
+        }
+        XCTAssertEqual((0..<16).map { hits[$0] }, [Int](repeating: 1, count: 16))
+        hits.deallocate()
+    }
+
+    func testConcurrentCallersShareThePool() {
+        let pool = ThreadPool(threads: 2)
+        let total = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            for _ in 0..<200 { pool.parallelFor(8) { _ in total.add(1, ordering: .relaxed) } }
+        }
+        XCTAssertEqual(total.load(ordering: .relaxed), 4 * 200 * 8)
     }
 }

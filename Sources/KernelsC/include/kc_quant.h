@@ -18,5 +18,6 @@ void kc_dequantize_row(int type, const void *src, float *dst, int64_t count);
 void kc_matvec_rows(int type, const void *w, int64_t cols, int64_t r0, int64_t r1,
                     const float *x, int64_t tokens, float *y, int64_t ldy);
 
-// Testing aid: 1 forces the portable scalar paths even where AVX2/AVX-512 are available.
-void kc_set_portable_only(int on);
+// Testing aid: caps the SIMD paths used (0 portable, 1 up to AVX2, 2 up to AVX-512, the
+// default); a cap never enables what the CPU lacks.
+void kc_set_simd_limit(int level);
