@@ -66,26 +66,7 @@ struct CompletionFormatter {
 
     /// `prompt_logprobs`: null at position 0; then the top-k in rank order and the
     /// actual token appended when it ranks below them.
-    func promptLogprobs(_ scores: [ScoredToken?], k: Int) -> JSON {
-        .array(scores.map { entry in
-            guard let s = entry else { return .null }
-            var members: [(String, JSON)] = []
-            func member(_ t: TokenLogprob, _ rank: Int) {
-                members.append((String(t.id), .object([
-                    ("logprob", .logprob(t.logprob)), ("rank", .int(rank)), ("decoded_token", .string(t.text)),
-                ])))
-            }
-            let top = Array(s.top.prefix(k))
-            // Tied logprobs share a rank: 1 + the number strictly greater.
-            var rank = 1
-            for (i, t) in top.enumerated() {
-                if i > 0, t.logprob < top[i - 1].logprob { rank = i + 1 }
-                member(t, t.id == s.token.id ? s.rank : rank)
-            }
-            if !top.contains(where: { $0.id == s.token.id }) { member(s.token, s.rank) }
-            return .object(members)
-        })
-    }
+    func promptLogprobs(_ scores: [ScoredToken?], k: Int) -> JSON { API.promptLogprobs(scores, topK: k) }
 
     func usage(_ u: CompletionUsage) -> JSON {
         .object([("prompt_tokens", .int(u.promptTokens)), ("total_tokens", .int(u.totalTokens)),
@@ -129,4 +110,28 @@ struct ChoiceResult {
     var tokens: [ScoredToken] = []
     var finishReason: CompletionFinishReason?
     var stopReason: StopReason?
+}
+
+/// `prompt_logprobs` in the API's shape: `null` for position 0, then per position
+/// the top-k keyed by token id in rank order, followed by the actual token when
+/// it ranks below them (so k or k+1 members). Also what `baseserve score --json` prints.
+public func promptLogprobs(_ scores: [ScoredToken?], topK k: Int) -> JSON {
+    .array(scores.map { entry in
+        guard let s = entry else { return .null }
+        var members: [(String, JSON)] = []
+        func member(_ t: TokenLogprob, _ rank: Int) {
+            members.append((String(t.id), .object([
+                ("logprob", .logprob(t.logprob)), ("rank", .int(rank)), ("decoded_token", .string(t.text)),
+            ])))
+        }
+        let top = Array(s.top.prefix(k))
+        // Tied logprobs share a rank: 1 + the number strictly greater.
+        var rank = 1
+        for (i, t) in top.enumerated() {
+            if i > 0, t.logprob < top[i - 1].logprob { rank = i + 1 }
+            member(t, t.id == s.token.id ? s.rank : rank)
+        }
+        if !top.contains(where: { $0.id == s.token.id }) { member(s.token, s.rank) }
+        return .object(members)
+    })
 }

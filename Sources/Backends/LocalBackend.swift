@@ -60,9 +60,10 @@ public final class LocalBackend: Backend {
 
     func text(_ id: Int) -> String { tokenizer.tokenText(id) }
 
-    func scored(_ id: Int, logprob: Float, rank: Int, top: [(id: Int, logprob: Float)]) -> ScoredToken {
-        ScoredToken(token: TokenLogprob(id: id, text: text(id), logprob: logprob), rank: rank,
-                    top: top.map { TokenLogprob(id: $0.id, text: text($0.id), logprob: $0.logprob) })
+    func scored(_ s: PositionScore) -> ScoredToken { ScoredToken(s, text: text) }
+
+    func scored(_ t: GeneratedToken) -> ScoredToken {
+        ScoredToken(PositionScore(tokenId: t.id, logprob: t.logprob, rank: t.rank, top: t.top), text: text)
     }
 
     // MARK: Completions
@@ -175,11 +176,11 @@ public final class LocalBackend: Backend {
         while let event = await events.next() {
             switch event {
             case .promptScores(let scores):
-                let logprobs = scores.map { s in s.map { scored($0.tokenId, logprob: $0.logprob, rank: $0.rank, top: $0.top.map { ($0.id, $0.logprob) }) } }
+                let logprobs = scores.map { s in s.map(scored) }
                 out.yield(.prompt(choice: choice, tokenIds: prompt.tokens, tokenTexts: prompt.tokens.map(text), text: prompt.text, logprobs: logprobs))
             case .token(let t):
                 generated += 1
-                let token = scored(t.id, logprob: t.logprob, rank: t.rank, top: t.top.map { ($0.id, $0.logprob) })
+                let token = scored(t)
                 // The text of a stop token (EOS or stop_token_ids) is left out, as vLLM does,
                 // unless the stop string is to be included.
                 let endsOnToken = generated >= request.minTokens && (t.id == eos || stopIds.contains(t.id))
@@ -258,7 +259,7 @@ public final class LocalBackend: Backend {
             guard let scores = result else { throw CancellationError() }
             evaluated += group.context.count + continuations.reduce(0) { $0 + $1.count }
             for (member, s) in zip(group.members, scores) {
-                let tokens = s.map { scored($0.tokenId, logprob: $0.logprob, rank: $0.rank, top: $0.top.map { ($0.id, $0.logprob) }) }
+                let tokens = s.map(scored)
                 items[member] = ScoreResult.Item(
                     logprob: tokens.reduce(0.0) { $0 + Double($1.token.logprob) }, tokens: tokens,
                     isGreedy: s.allSatisfy { $0.rank == 1 }, contextTokens: group.context.count)
@@ -269,6 +270,14 @@ public final class LocalBackend: Backend {
 }
 
 /// Runs blocking work on a thread of its own, keeping Swift's cooperative pool free.
+extension ScoredToken {
+    /// An engine's score with each token's text (`text(id)`: the token decoded on its own).
+    public init(_ s: PositionScore, text: (Int) -> String) {
+        self.init(token: TokenLogprob(id: s.tokenId, text: text(s.tokenId), logprob: s.logprob), rank: s.rank,
+                  top: s.top.map { TokenLogprob(id: $0.id, text: text($0.id), logprob: $0.logprob) })
+    }
+}
+
 /// A flag one thread sets and another polls.
 final class StopFlag: @unchecked Sendable {
     private let lock = NSLock()

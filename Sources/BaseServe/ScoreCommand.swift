@@ -1,4 +1,6 @@
+import API
 import ArgumentParser
+import Backends
 import Engine
 import Foundation
 
@@ -33,16 +35,12 @@ struct ScoreCommand: ParsableCommand {
             }
             let scores = engine.score(ids, topK: top)
             if json {
-                var w = JSONWriter()
-                w.raw("{\"token_ids\":[")
-                w.raw(ids.map(String.init).joined(separator: ","))
-                w.raw("],\"prompt_logprobs\":[")
-                for (i, s) in scores.enumerated() {
-                    if i > 0 { w.raw(",") }
-                    w.promptLogprobsEntry(s, topK: top, decode: engine.tokenizer.tokenText)
-                }
-                w.raw("]}")
-                print(w.output)
+                let entries = scores.map { $0.map { ScoredToken($0, text: engine.tokenizer.tokenText) } }
+                let object = JSON.object([
+                    ("token_ids", .array(ids.map { .int($0) })),
+                    ("prompt_logprobs", promptLogprobs(entries, topK: top)),
+                ])
+                print(object.serialized)
                 return
             }
             let tokenizer = engine.tokenizer

@@ -60,3 +60,35 @@ final class UnitTests: XCTestCase {
         XCTAssertEqual(ModelNaming.nameAndPath("models/a=b.gguf").name, "a=b")
     }
 }
+
+/// The `prompt_logprobs` entry format on its own: rank order, ties, the actual
+/// token appended below the top-k, and -inf written as vLLM writes it.
+final class PromptLogprobsFormatTests: XCTestCase {
+    private func t(_ id: Int, _ text: String, _ logprob: Float) -> TokenLogprob { TokenLogprob(id: id, text: text, logprob: logprob) }
+
+    func testActualTokenBelowTheTopKIsAppendedWithItsRank() {
+        let s = ScoredToken(token: t(3575, " capital", -11.5), rank: 2923, top: [t(29, "-", -0.875), t(28, ",", -2.625)])
+        XCTAssertEqual(promptLogprobs([nil, s], topK: 2).serialized,
+                       #"[null,{"29":{"logprob":-0.875,"rank":1,"decoded_token":"-"},"28":{"logprob":-2.625,"rank":2,"decoded_token":","},"3575":{"logprob":-11.5,"rank":2923,"decoded_token":" capital"}}]"#)
+    }
+
+    func testActualTokenInsideTheTopKIsNotRepeated() {
+        let s = ScoredToken(token: t(28, ",", -2.625), rank: 2, top: [t(29, "-", -0.875), t(28, ",", -2.625)])
+        guard case .array(let entries) = promptLogprobs([s], topK: 2), case .object(let members) = entries[0] else {
+            return XCTFail("an array of objects")
+        }
+        XCTAssertEqual(members.map(\.0), ["29", "28"])
+    }
+
+    func testTiesShareTheRankOfTheFirst() {
+        let s = ScoredToken(token: t(1, "a", -1), rank: 1, top: [t(1, "a", -1), t(2, "b", -1), t(3, "c", -2)])
+        guard case .array(let entries) = promptLogprobs([s], topK: 3) else { return XCTFail("an array") }
+        XCTAssertEqual(entries[0]["2"]?["rank"], 1)
+        XCTAssertEqual(entries[0]["3"]?["rank"], 3)
+    }
+
+    func testImpossibleTokenIsWrittenAsMinus9999() {
+        let s = ScoredToken(token: t(7, "x", -.infinity), rank: 50, top: [])
+        XCTAssertEqual(promptLogprobs([s], topK: 0).serialized, #"[{"7":{"logprob":-9999.0,"rank":50,"decoded_token":"x"}}]"#)
+    }
+}

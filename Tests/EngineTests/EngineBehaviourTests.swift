@@ -92,24 +92,4 @@ final class EngineBehaviourTests: XCTestCase {
             XCTAssertEqual(t.top.first?.logprob, t.logprob)
         }
     }
-
-    func testPromptLogprobsJSONAppendsTheActualTokenBelowTheTopK() {
-        let score = PositionScore(tokenId: 3575, logprob: -11.5, rank: 2923,
-                                  top: [TokenLogprob(id: 29, logprob: -0.86), TokenLogprob(id: 28, logprob: -2.65)])
-        var w = JSONWriter()
-        w.promptLogprobsEntry(score, topK: 2, decode: { ["29": "-", "28": ",", "3575": " capital"]["\($0)"]! })
-        XCTAssertEqual(w.output, #"{"29":{"logprob":-0.86,"rank":1,"decoded_token":"-"},"28":{"logprob":-2.65,"rank":2,"decoded_token":","},"3575":{"logprob":-11.5,"rank":2923,"decoded_token":" capital"}}"#)
-
-        var inTop = JSONWriter()
-        let top1 = PositionScore(tokenId: 29, logprob: -0.86, rank: 1, top: [TokenLogprob(id: 29, logprob: -0.86)])
-        inTop.promptLogprobsEntry(top1, topK: 1, decode: { _ in "\"-\"" })
-        XCTAssertEqual(inTop.output, #"{"29":{"logprob":-0.86,"rank":1,"decoded_token":"\"-\""}}"#)
-
-        var first = JSONWriter()
-        first.promptLogprobsEntry(nil, topK: 5, decode: { _ in "" })
-        XCTAssertEqual(first.output, "null")
-        var inf = JSONWriter()
-        inf.logprob(-.infinity)
-        XCTAssertEqual(inf.output, "-9999.0")
-    }
 }
