@@ -8,14 +8,17 @@ import Tokenizer
 ///
 /// A prompt is evaluated in chunks of `prefillChunk` tokens, each one batched
 /// pass, and its logits are formed `logitRows` positions at a time, so memory
-/// stays bounded however long the prompt. Jobs submitted with `submit` take
-/// turns step by step on a scheduler thread, so a long generation does not
-/// hold up a short request; `run` does one job on the calling thread.
+/// stays bounded however long the prompt. Jobs submitted with `submit` run
+/// together on a scheduler thread, batched continuously: each step carries the
+/// next token of every generating job plus chunks of waiting prompts, and a job
+/// joins or leaves between steps. `run` does one job on the calling thread.
 public final class Engine: @unchecked Sendable {
     public let file: GGUFFile
     public let model: LlamaModel
     public let tokenizer: Tokenizer
     public let prefillChunk: Int
+    /// Tokens one batched step evaluates at most (decode tokens plus prompt chunks).
+    var tokenBudget: Int { prefillChunk }
     let logitRows = 128
     /// Held for every step on the model: the model's scratch space and thread
     /// pool serve one step at a time.
@@ -55,16 +58,21 @@ public final class Engine: @unchecked Sendable {
     ) -> FinishReason {
         let sequence = SequenceRun(job: job, engine: self)
         var reason = FinishReason.length
-        while !sequence.isFinished {
-            modelLock.lock()
-            sequence.step(engine: self) { event in
-                switch event {
-                case .promptScores(let s): onPromptScores(s); return true
-                case .token(let t): return onToken(t)
-                case .finished(let r): reason = r; return true
+        withoutActuallyEscaping(onPromptScores) { onPromptScores in
+            withoutActuallyEscaping(onToken) { onToken in
+                let participant = StepParticipant(sequence: sequence) { event in
+                    switch event {
+                    case .promptScores(let s): onPromptScores(s); return true
+                    case .token(let t): return onToken(t)
+                    case .finished(let r): reason = r; return true
+                    }
+                }
+                while !sequence.isFinished {
+                    modelLock.lock()
+                    step([participant])
+                    modelLock.unlock()
                 }
             }
-            modelLock.unlock()
         }
         return reason
     }
@@ -89,57 +97,6 @@ public final class Engine: @unchecked Sendable {
     /// Bytes of KV cache held by the jobs in progress.
     public var kvCacheBytes: Int { kvCacheGauge.value }
     let kvCacheGauge = MemoryGauge()
-
-    // MARK: - Steps (called with modelLock held)
-
-    /// Evaluates `prompt[range]` into `cache`, scoring positions when `topK` is
-    /// set; when the range ends the prompt, leaves the next-token logits in `lastLogits`.
-    func evaluate(prompt: [Int], range: Range<Int>, cache: KVCache, topK: Int?,
-                  scores: inout [PositionScore?], lastLogits: UnsafeMutablePointer<Float>) {
-        let vocab = vocabularySize
-        let hiddenSize = config.hiddenSize
-        let count = range.count
-        let hidden = UnsafeMutablePointer<Float>.allocate(capacity: count * hiddenSize)
-        defer { hidden.deallocate() }
-        model.forward(Array(prompt[range]), cache: cache, hidden: hidden)
-        let endsPrompt = range.upperBound == prompt.count
-
-        guard let k = topK else {
-            if endsPrompt { model.logits(hidden: hidden + (count - 1) * hiddenSize, rows: 1, output: lastLogits) }
-            return
-        }
-        let capacity = min(logitRows, count)
-        let logits = UnsafeMutablePointer<Float>.allocate(capacity: capacity * vocab)
-        defer { logits.deallocate() }
-        var first = 0
-        while first < count {
-            let rows = min(capacity, count - first)
-            model.logits(hidden: hidden + first * hiddenSize, rows: rows, output: logits)
-            // Row r predicts the token at position base + r + 1.
-            let base = range.lowerBound + first
-            scores.withUnsafeMutableBufferPointer { out in
-                model.pool.parallelFor(rows) { r in
-                    let target = base + r + 1
-                    guard target < prompt.count else { return }
-                    let s = scoreLogits(logits + r * vocab, vocabularySize: vocab, target: prompt[target], topK: k)
-                    out[target] = PositionScore(tokenId: prompt[target], logprob: s.logprob, rank: s.rank, top: s.top)
-                }
-            }
-            if endsPrompt, base + rows == prompt.count {
-                lastLogits.update(from: logits + (rows - 1) * vocab, count: vocab)
-            }
-            first += rows
-        }
-    }
-
-    /// Evaluates one generated token and leaves the next-token logits in `lastLogits`.
-    func evaluate(token: Int, cache: KVCache, lastLogits: UnsafeMutablePointer<Float>) {
-        var hidden = [Float](repeating: 0, count: config.hiddenSize)
-        hidden.withUnsafeMutableBufferPointer { h in
-            model.forward([token], cache: cache, hidden: h.baseAddress!)
-            model.logits(hidden: h.baseAddress!, rows: 1, output: lastLogits)
-        }
-    }
 }
 
 /// What a submitted job reports, in order: prompt scores (when asked for), each

@@ -1,9 +1,11 @@
 import Foundation
 import Model
 
-/// Runs submitted jobs on one dedicated thread, giving each active job one step
-/// in turn (a prefill chunk or a generated token), so a long job never blocks a
-/// short one. Jobs whose consumer has gone are dropped at their next turn.
+/// Runs submitted jobs on one dedicated thread with continuous batching: each
+/// step is one `Engine.step` over every active job (the next token of those
+/// generating, chunks of waiting prompts in arrival order). Jobs join at the
+/// next step after they are submitted and leave as soon as they finish; jobs
+/// whose consumer has gone are dropped before the next step, freeing their cache.
 final class Scheduler: @unchecked Sendable {
     private unowned let engine: Engine
     private let condition = NSCondition()
@@ -73,9 +75,8 @@ final class Scheduler: @unchecked Sendable {
             let turn = running
             condition.unlock()
 
-            for entry in turn where !entry.cancelled && !entry.sequence.isFinished {
-                engine.modelLock.lock()
-                entry.sequence.step(engine: engine) { event in
+            let participants = turn.filter { !$0.cancelled && !$0.sequence.isFinished }.map { entry in
+                Engine.StepParticipant(sequence: entry.sequence) { event in
                     switch event {
                     case .promptScores(let s): entry.continuation.yield(.promptScores(s))
                     case .token(let t): entry.continuation.yield(.token(t))
@@ -85,8 +86,11 @@ final class Scheduler: @unchecked Sendable {
                     }
                     return !entry.cancelled
                 }
-                engine.modelLock.unlock()
             }
+            guard !participants.isEmpty else { continue }
+            engine.modelLock.lock()
+            engine.step(participants)
+            engine.modelLock.unlock()
         }
     }
 }

@@ -1,9 +1,12 @@
 import Kernels
 import Model
 
-/// One job in progress: its cache, its sampler and how far it has got. The
-/// engine advances it one step at a time (a prefill chunk or one generated
-/// token) so that several jobs can take turns on the model.
+/// One job in progress: its cache, its sampler and how far it has got.
+///
+/// The engine advances many of these together, one batched step at a time
+/// (`Engine.step`): each step asks every sequence for its next input (a chunk of
+/// its prompt, or the token it generated last), evaluates all of them in one
+/// forward pass, and hands each its results back.
 final class SequenceRun {
     enum Event {
         case promptScores([PositionScore?])
@@ -12,13 +15,14 @@ final class SequenceRun {
     }
 
     let job: CompletionJob
-    private let cache: KVCache
+    let cache: KVCache
     private var sampler: Sampler
     private var scores: [PositionScore?]
-    private let lastLogits: UnsafeMutablePointer<Float>
-    private var prefilled = 0
+    /// The next-token logits, once the prompt or the last generated token has been evaluated.
+    let lastLogits: UnsafeMutablePointer<Float>
+    private(set) var prefilled = 0
     private var generated = 0
-    private var pendingToken: Int?
+    private(set) var pendingToken: Int?
     private var generatedIds: [Int] = []
     private(set) var isFinished = false
 
@@ -41,24 +45,38 @@ final class SequenceRun {
         memory.add(-cache.byteCount)
     }
 
-    /// Does one step of work and reports what came of it through `emit`, which
-    /// returns false when the consumer wants no more (the job then ends).
-    func step(engine: Engine, emit: (Event) -> Bool) {
-        guard !isFinished else { return }
-        if prefilled < job.prompt.count {
-            let end = min(prefilled + engine.prefillChunk, job.prompt.count)
-            engine.evaluate(prompt: job.prompt, range: prefilled..<end, cache: cache, topK: job.promptLogprobs,
-                            scores: &scores, lastLogits: lastLogits)
-            prefilled = end
-            guard prefilled == job.prompt.count else { return }
-            if job.promptLogprobs != nil, !emit(.promptScores(scores)) { return finish(.stoppedByCaller, emit) }
-            if job.maxTokens == 0 { return finish(.length, emit) }
-            return
-        }
-        if let previous = pendingToken {
-            engine.evaluate(token: previous, cache: cache, lastLogits: lastLogits)
-            pendingToken = nil
-        }
+    var isPrefilling: Bool { prefilled < job.prompt.count }
+
+    /// What the next forward pass should evaluate: up to `budget` tokens of the
+    /// prompt, or the token generated last; empty when there is nothing to do.
+    func nextInput(budget: Int) -> ArraySlice<Int> {
+        if isFinished { return [] }
+        if isPrefilling { return job.prompt[prefilled..<min(prefilled + max(1, budget), job.prompt.count)] }
+        if let token = pendingToken { return [token][...] }
+        return []
+    }
+
+    /// Takes in the final hidden states of the prompt chunk `nextInput` gave:
+    /// scores its positions when asked, and once the prompt is complete reports
+    /// the scores and picks the first token.
+    func absorbPrompt(hidden: UnsafePointer<Float>, count: Int, engine: Engine, emit: (Event) -> Bool) {
+        let range = prefilled..<(prefilled + count)
+        engine.scorePrompt(hidden: hidden, prompt: job.prompt, range: range, topK: job.promptLogprobs,
+                           scores: &scores, lastLogits: lastLogits)
+        prefilled = range.upperBound
+        guard !isPrefilling else { return }
+        if job.promptLogprobs != nil, !emit(.promptScores(scores)) { return finish(.stoppedByCaller, emit) }
+        if job.maxTokens == 0 { return finish(.length, emit) }
+        sampleNext(engine: engine, emit: emit)
+    }
+
+    /// The last generated token has been evaluated and `lastLogits` filled: pick the next.
+    func absorbToken(engine: Engine, emit: (Event) -> Bool) {
+        pendingToken = nil
+        sampleNext(engine: engine, emit: emit)
+    }
+
+    private func sampleNext(engine: Engine, emit: (Event) -> Bool) {
         let vocab = engine.vocabularySize
         // Until min_tokens are out, the end-of-sequence and stop tokens cannot be chosen (as vLLM).
         var banned: Set<Int> = []

@@ -1,7 +1,8 @@
 import Kernels
 
-/// Causal grouped-query attention of a batch of new tokens over everything in
-/// the cache (earlier positions plus the batch itself).
+/// Causal grouped-query attention of new tokens over everything in their cache
+/// (earlier positions plus the new tokens themselves), for one or several
+/// sequences of a batch at once.
 ///
 /// Per head, scores = Q·Kᵀ/√d and output = softmax(scores)·V are two strided
 /// matrix products over the cache. Queries go in chunks small enough that a
@@ -13,54 +14,85 @@ struct Attention {
     let headDimension: Int
     static let scoreBudget = 1 << 18 // floats of scores per task
 
-    /// - queries: `rows × (headCount·d)`, the new tokens at positions `past..<past+rows`.
-    /// - keys/values: the layer's cache, `(past+rows) × (kvHeadCount·d)` filled.
-    /// - output: `rows × (headCount·d)`.
-    func callAsFunction(
-        queries: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-        rows: Int, past: Int, output: UnsafeMutablePointer<Float>, pool: ThreadPool
-    ) {
+    /// One sequence's share of the work.
+    struct Slice {
+        /// `rows × (headCount·d)`: the new tokens, at positions `past..<past+rows`.
+        let queries: UnsafePointer<Float>
+        /// The layer's cache, `(past+rows) × (kvHeadCount·d)` filled.
+        let keys: UnsafePointer<Float>
+        let values: UnsafePointer<Float>
+        let rows: Int
+        let past: Int
+        /// `rows × (headCount·d)`.
+        let output: UnsafeMutablePointer<Float>
+
+        var total: Int { past + rows }
+        var chunk: Int { max(1, min(rows, Attention.scoreBudget / total)) }
+    }
+
+    /// One task: a head of a chunk of one slice's rows.
+    private struct Task {
+        let slice: Int
+        let head: Int
+        let first: Int
+        let count: Int
+    }
+
+    func callAsFunction(_ slices: [Slice], pool: ThreadPool) {
+        var tasks: [Task] = []
+        var scratchPerTask = 0
+        for (s, slice) in slices.enumerated() {
+            let chunk = slice.chunk
+            scratchPerTask = max(scratchPerTask, chunk * slice.total)
+            var first = 0
+            while first < slice.rows {
+                let count = min(chunk, slice.rows - first)
+                // Heads innermost: neighbouring tasks cost about the same, and
+                // dealing them round-robin evens out the causal triangle.
+                for head in 0..<headCount { tasks.append(Task(slice: s, head: head, first: first, count: count)) }
+                first += count
+            }
+        }
+        guard !tasks.isEmpty else { return }
+        let threads = min(pool.threadCount, tasks.count)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: threads * scratchPerTask)
+        defer { scratch.deallocate() }
+
+        // Tasks are dealt round-robin to a fixed set of workers so each worker
+        // owns one scratch buffer.
+        tasks.withUnsafeBufferPointer { tasks in
+            pool.parallelFor(threads) { worker in
+                let scores = scratch + worker * scratchPerTask
+                var t = worker
+                while t < tasks.count {
+                    run(tasks[t], of: slices[tasks[t].slice], scores: scores)
+                    t += threads
+                }
+            }
+        }
+    }
+
+    private func run(_ task: Task, of slice: Slice, scores: UnsafeMutablePointer<Float>) {
         let d = headDimension
         let queryStride = headCount * d
         let kvStride = kvHeadCount * d
-        let group = headCount / kvHeadCount
-        let total = past + rows
-        let chunk = max(1, min(rows, Self.scoreBudget / total))
-        let chunkCount = (rows + chunk - 1) / chunk
-        let taskCount = headCount * chunkCount
-        let threads = min(pool.threadCount, taskCount)
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: threads * chunk * total)
-        defer { scratch.deallocate() }
+        let kvHead = task.head / (headCount / kvHeadCount)
         let scale = 1 / Float(d).squareRoot()
-
-        // Tasks are dealt round-robin to a fixed set of workers so each worker
-        // owns one scratch buffer; interleaving evens out the causal triangle.
-        pool.parallelFor(threads) { worker in
-            let scores = scratch + worker * chunk * total
-            var task = worker
-            while task < taskCount {
-                let head = task % headCount
-                let first = (task / headCount) * chunk
-                let count = min(chunk, rows - first)
-                let kvHead = head / group
-                // Only keys up to the chunk's last position can be attended to.
-                let visible = past + first + count
-                sgemm(transA: false, transB: true, m: count, n: visible, k: d, alpha: scale,
-                      a: queries + first * queryStride + head * d, lda: queryStride,
-                      b: keys + kvHead * d, ldb: kvStride,
-                      beta: 0, c: scores, ldc: visible)
-                for r in 0..<count {
-                    let row = scores + r * visible
-                    let allowed = past + first + r + 1
-                    softmaxInPlace(row, count: allowed)
-                    if allowed < visible { (row + allowed).update(repeating: 0, count: visible - allowed) }
-                }
-                sgemm(transA: false, transB: false, m: count, n: d, k: visible, alpha: 1,
-                      a: scores, lda: visible,
-                      b: values + kvHead * d, ldb: kvStride,
-                      beta: 0, c: output + first * queryStride + head * d, ldc: queryStride)
-                task += threads
-            }
+        // Only keys up to the chunk's last position can be attended to.
+        let visible = slice.past + task.first + task.count
+        sgemm(transA: false, transB: true, m: task.count, n: visible, k: d, alpha: scale,
+              a: slice.queries + task.first * queryStride + task.head * d, lda: queryStride,
+              b: slice.keys + kvHead * d, ldb: kvStride,
+              beta: 0, c: scores, ldc: visible)
+        for r in 0..<task.count {
+            let row = scores + r * visible
+            let allowed = slice.past + task.first + r + 1
+            softmaxInPlace(row, count: allowed)
+            if allowed < visible { (row + allowed).update(repeating: 0, count: visible - allowed) }
         }
+        sgemm(transA: false, transB: false, m: task.count, n: d, k: visible, alpha: 1,
+              a: scores, lda: visible,
+              b: slice.values + kvHead * d, ldb: kvStride,
+              beta: 0, c: slice.output + task.first * queryStride + task.head * d, ldc: queryStride)
     }
 }

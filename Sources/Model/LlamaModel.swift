@@ -4,8 +4,8 @@ import Kernels
 /// A Llama-family model ready to run: its configuration, its weights in the
 /// memory-mapped file, and the thread pool its kernels run on.
 ///
-/// One forward pass evaluates a batch of consecutive tokens of one sequence
-/// (a whole prompt, a chunk of one, or a single generated token) with
+/// One forward pass evaluates a batch of tokens, from one sequence (a whole
+/// prompt, a chunk of one, or a single generated token) or from several, with
 /// matrix-matrix products over all of them at once.
 public final class LlamaModel: @unchecked Sendable {
     public let config: LlamaConfig
@@ -38,36 +38,60 @@ public final class LlamaModel: @unchecked Sendable {
     /// output norm) to `hidden`, `tokens.count × hiddenSize` floats; pass them to
     /// `logits` for the rows whose predictions are wanted.
     public func forward(_ tokens: [Int], cache: KVCache, hidden: UnsafeMutablePointer<Float>) {
-        let n = tokens.count
+        forward([BatchSlice(tokens: tokens[...], cache: cache)], hidden: hidden)
+    }
+
+    /// Evaluates several sequences' new tokens in one pass: every weight matrix
+    /// is applied to all their rows at once (what makes serving many requests
+    /// cheaper than serving them in turn), and each sequence attends only to
+    /// its own cache. `hidden` receives the rows in batch order.
+    public func forward(_ batch: [BatchSlice], hidden: UnsafeMutablePointer<Float>) {
+        let n = batch.reduce(0) { $0 + $1.tokens.count }
         guard n > 0 else { return }
-        precondition(cache.count + n <= cache.capacity, "KV cache overflow")
-        precondition(tokens.allSatisfy { $0 >= 0 && $0 < config.vocabularySize }, "token id outside the vocabulary")
+        for slice in batch {
+            precondition(slice.cache.count + slice.tokens.count <= slice.cache.capacity, "KV cache overflow")
+            precondition(slice.tokens.allSatisfy { $0 >= 0 && $0 < config.vocabularySize }, "token id outside the vocabulary")
+            precondition(batch.filter({ $0.cache === slice.cache }).count == 1, "a cache appears twice in one batch")
+        }
         let c = config
-        let past = cache.count
         let scratch = Scratch(tokens: n, config: c)
         defer { scratch.deallocate() }
         let x = scratch.residual
 
         let embedding = weights.tokenEmbedding
-        for (t, id) in tokens.enumerated() {
+        for (t, id) in batch.flatMap(\.tokens).enumerated() {
             Dequantize.row(embedding.type, from: embedding.data + id * embedding.rowBytes, to: x + t * c.hiddenSize, count: c.hiddenSize)
         }
-        let angles = rope.table(start: past, count: n)
+        // Each slice's first row in the batch, and its rotation angles.
+        var firstRows: [Int] = []
+        var row = 0
+        for slice in batch {
+            firstRows.append(row)
+            row += slice.tokens.count
+        }
+        let angles = batch.map { rope.table(start: $0.cache.count, count: $0.tokens.count) }
 
         for (l, layer) in weights.layers.enumerated() {
-            let keys = cache.keys(layer: l)
-            let values = cache.values(layer: l)
-            let newKeys = keys + past * c.kvDimension
-            let newValues = values + past * c.kvDimension
-
             normalize(x, rows: n, weight: layer.attentionNorm, into: scratch.normed)
             matmul(layer.query, input: scratch.normed, tokens: n, output: scratch.queries, pool: pool)
-            matmul(layer.key, input: scratch.normed, tokens: n, output: newKeys, pool: pool)
-            matmul(layer.value, input: scratch.normed, tokens: n, output: newValues, pool: pool)
-            rope.apply(angles, to: scratch.queries, rows: n, heads: c.headCount, stride: c.queryDimension)
-            rope.apply(angles, to: newKeys, rows: n, heads: c.kvHeadCount, stride: c.kvDimension)
-            attention(queries: scratch.queries, keys: keys, values: values, rows: n, past: past,
-                      output: scratch.attended, pool: pool)
+            matmul(layer.key, input: scratch.normed, tokens: n, output: scratch.keys, pool: pool)
+            matmul(layer.value, input: scratch.normed, tokens: n, output: scratch.values, pool: pool)
+            var slices: [Attention.Slice] = []
+            for (s, slice) in batch.enumerated() {
+                let first = firstRows[s]
+                let rows = slice.tokens.count
+                let past = slice.cache.count
+                let queries = scratch.queries + first * c.queryDimension
+                rope.apply(angles[s], to: queries, rows: rows, heads: c.headCount, stride: c.queryDimension)
+                rope.apply(angles[s], to: scratch.keys + first * c.kvDimension, rows: rows, heads: c.kvHeadCount, stride: c.kvDimension)
+                let keys = slice.cache.keys(layer: l)
+                let values = slice.cache.values(layer: l)
+                (keys + past * c.kvDimension).update(from: scratch.keys + first * c.kvDimension, count: rows * c.kvDimension)
+                (values + past * c.kvDimension).update(from: scratch.values + first * c.kvDimension, count: rows * c.kvDimension)
+                slices.append(Attention.Slice(queries: queries, keys: keys, values: values, rows: rows, past: past,
+                                              output: scratch.attended + first * c.queryDimension))
+            }
+            attention(slices, pool: pool)
             matmul(layer.attentionOutput, input: scratch.attended, tokens: n, output: scratch.normed, pool: pool)
             add(scratch.normed, into: x, count: n * c.hiddenSize)
 
@@ -79,7 +103,7 @@ public final class LlamaModel: @unchecked Sendable {
             add(scratch.normed, into: x, count: n * c.hiddenSize)
         }
         normalize(x, rows: n, weight: weights.outputNorm, into: hidden)
-        cache.count = past + n
+        for slice in batch { slice.cache.count += slice.tokens.count }
     }
 
     /// Logits over the vocabulary for `rows` final hidden states:
@@ -102,11 +126,24 @@ public final class LlamaModel: @unchecked Sendable {
     }
 }
 
+/// One sequence's part of a batched forward pass: the tokens to evaluate next
+/// and the cache they extend.
+public struct BatchSlice {
+    public let tokens: ArraySlice<Int>
+    public let cache: KVCache
+    public init(tokens: ArraySlice<Int>, cache: KVCache) {
+        self.tokens = tokens
+        self.cache = cache
+    }
+}
+
 /// The activations of one forward pass, allocated for its batch size.
 private struct Scratch {
     let residual: UnsafeMutablePointer<Float>
     let normed: UnsafeMutablePointer<Float>
     let queries: UnsafeMutablePointer<Float>
+    let keys: UnsafeMutablePointer<Float>
+    let values: UnsafeMutablePointer<Float>
     let attended: UnsafeMutablePointer<Float>
     let gate: UnsafeMutablePointer<Float>
     let up: UnsafeMutablePointer<Float>
@@ -115,12 +152,14 @@ private struct Scratch {
         residual = .allocate(capacity: n * c.hiddenSize)
         normed = .allocate(capacity: n * max(c.hiddenSize, c.queryDimension))
         queries = .allocate(capacity: n * c.queryDimension)
+        keys = .allocate(capacity: n * c.kvDimension)
+        values = .allocate(capacity: n * c.kvDimension)
         attended = .allocate(capacity: n * c.queryDimension)
         gate = .allocate(capacity: n * c.intermediateSize)
         up = .allocate(capacity: n * c.intermediateSize)
     }
 
     func deallocate() {
-        for p in [residual, normed, queries, attended, gate, up] { p.deallocate() }
+        for p in [residual, normed, queries, keys, values, attended, gate, up] { p.deallocate() }
     }
 }

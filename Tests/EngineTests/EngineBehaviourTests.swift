@@ -92,4 +92,38 @@ final class EngineBehaviourTests: XCTestCase {
             XCTAssertEqual(t.top.first?.logprob, t.logprob)
         }
     }
+
+    /// Jobs submitted together are batched into shared steps; each gets what it
+    /// would get alone (greedy tokens, and logprobs to float accuracy).
+    func testConcurrentJobsGetWhatTheyGetAlone() async throws {
+        let engine = try tiny()
+        let prompts: [[Int]] = [[128_000, 791, 6864, 315, 9822, 374], [128_000, 40, 1093], [128_000, 9906, 1917, 11, 856, 836, 374, 13, 1115]]
+        let jobs = prompts.enumerated().map { i, p in
+            CompletionJob(prompt: p, promptLogprobs: i == 0 ? 2 : nil, maxTokens: 5 + 3 * i, logprobs: 1,
+                          sampling: SamplingParameters(temperature: 0), ignoreEOS: true)
+        }
+        var alone: [[GeneratedToken]] = []
+        for job in jobs {
+            var tokens: [GeneratedToken] = []
+            engine.run(job, onToken: { tokens.append($0); return true })
+            alone.append(tokens)
+        }
+        let together = await withTaskGroup(of: (Int, [GeneratedToken]).self) { group in
+            for (i, job) in jobs.enumerated() {
+                let stream = engine.submit(job)
+                group.addTask {
+                    var tokens: [GeneratedToken] = []
+                    for await event in stream { if case .token(let t) = event { tokens.append(t) } }
+                    return (i, tokens)
+                }
+            }
+            var result = [[GeneratedToken]](repeating: [], count: jobs.count)
+            for await (i, tokens) in group { result[i] = tokens }
+            return result
+        }
+        for (a, b) in zip(alone, together) {
+            XCTAssertEqual(a.map(\.id), b.map(\.id))
+            for (x, y) in zip(a, b) { XCTAssertEqual(x.logprob, y.logprob, accuracy: 1e-3) }
+        }
+    }
 }

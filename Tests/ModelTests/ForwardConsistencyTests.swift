@@ -34,6 +34,33 @@ final class ForwardConsistencyTests: XCTestCase {
         XCTAssertEqual(cache.count, 6)
     }
 
+    /// Several sequences in one pass (continuous batching) get the same hidden
+    /// states as each on its own: every sequence attends only to its own cache.
+    func testSequencesBatchedTogetherMatchEachAlone() throws {
+        let model = try LlamaModel(path: try TestPaths.require(TestPaths.defaultModel), threads: 2)
+        let h = model.config.hiddenSize
+        let vocab = model.config.vocabularySize
+        let prompts = [(0..<23).map { ($0 * 7919 + 13) % vocab }, (0..<9).map { ($0 * 104_729 + 5) % vocab }, [42]]
+        // Each sequence first has some history of its own, then all take one step together.
+        let caches = prompts.map { model.makeCache(capacity: $0.count + 8) }
+        var scratch = [Float](repeating: 0, count: 23 * h)
+        for (prompt, cache) in zip(prompts, caches) {
+            scratch.withUnsafeMutableBufferPointer { model.forward(Array(prompt.dropLast()), cache: cache, hidden: $0.baseAddress!) }
+        }
+        let steps: [ArraySlice<Int>] = prompts.map { $0.suffix(1) }
+        var batched = [Float](repeating: 0, count: 3 * h)
+        batched.withUnsafeMutableBufferPointer { out in
+            model.forward(zip(steps, caches).map { BatchSlice(tokens: $0, cache: $1) }, hidden: out.baseAddress!)
+        }
+        for (i, prompt) in prompts.enumerated() {
+            let alone = hiddenStates(model, prompt, chunk: prompt.count)
+            var worst: Float = 0
+            for j in 0..<h { worst = max(worst, abs(alone[(prompt.count - 1) * h + j] - batched[i * h + j])) }
+            XCTAssertLessThan(worst, 2e-3, "sequence \(i) differs by \(worst) when batched")
+            XCTAssertEqual(caches[i].count, prompt.count)
+        }
+    }
+
     private func hiddenStates(_ model: LlamaModel, _ tokens: [Int], chunk: Int) -> [Float] {
         let h = model.config.hiddenSize
         let cache = model.makeCache(capacity: tokens.count)

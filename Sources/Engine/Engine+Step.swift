@@ -1,0 +1,111 @@
+import Kernels
+import Model
+
+extension Engine {
+    /// One sequence in a step, with where its events go (`emit` returns false
+    /// when the consumer wants no more).
+    struct StepParticipant {
+        let sequence: SequenceRun
+        let emit: (SequenceRun.Event) -> Bool
+    }
+
+    /// One step of continuous batching, with `modelLock` held: the last token of
+    /// every generating sequence, then chunks of prompts in the order given
+    /// until `tokenBudget` tokens are taken, all in one forward pass; then one
+    /// product for the next-token logits of every generating sequence, and each
+    /// sequence's scores and next token.
+    ///
+    /// Decode tokens always go in: a generating sequence never waits behind a
+    /// long prompt for more than one chunk, and the weights are read once for all.
+    func step(_ participants: [StepParticipant]) {
+        var inputs: [(participant: StepParticipant, tokens: ArraySlice<Int>)] = []
+        for p in participants where !p.sequence.isPrefilling {
+            let tokens = p.sequence.nextInput(budget: 1)
+            if !tokens.isEmpty { inputs.append((p, tokens)) }
+        }
+        // Prompts share what the decode tokens leave of the budget, but always
+        // get a little, so many generating sequences cannot starve a new one.
+        var budget = max(tokenBudget - inputs.count, min(tokenBudget, 32))
+        for p in participants where p.sequence.isPrefilling && !p.sequence.isFinished && budget > 0 {
+            let tokens = p.sequence.nextInput(budget: budget)
+            inputs.append((p, tokens))
+            budget -= tokens.count
+        }
+        guard !inputs.isEmpty else { return }
+
+        let hiddenSize = config.hiddenSize
+        let rows = inputs.reduce(0) { $0 + $1.tokens.count }
+        let hidden = UnsafeMutablePointer<Float>.allocate(capacity: rows * hiddenSize)
+        defer { hidden.deallocate() }
+        model.forward(inputs.map { BatchSlice(tokens: $0.tokens, cache: $0.participant.sequence.cache) }, hidden: hidden)
+
+        // Decode rows come first in the batch: their logits in one product.
+        let decodeCount = inputs.prefix { !$0.participant.sequence.isPrefilling }.count
+        if decodeCount > 0 {
+            let vocab = vocabularySize
+            let logits = UnsafeMutablePointer<Float>.allocate(capacity: decodeCount * vocab)
+            defer { logits.deallocate() }
+            model.logits(hidden: hidden, rows: decodeCount, output: logits)
+            for (i, input) in inputs.prefix(decodeCount).enumerated() {
+                input.participant.sequence.lastLogits.update(from: logits + i * vocab, count: vocab)
+                input.participant.sequence.absorbToken(engine: self, emit: input.participant.emit)
+            }
+        }
+        var row = decodeCount
+        for input in inputs.dropFirst(decodeCount) {
+            input.participant.sequence.absorbPrompt(hidden: hidden + row * hiddenSize, count: input.tokens.count,
+                                                    engine: self, emit: input.participant.emit)
+            row += input.tokens.count
+        }
+    }
+
+    /// Forms what the prompt positions `range` predict from their final hidden
+    /// states: with `topK`, each position's score (logits `logitRows` at a time,
+    /// so memory stays bounded); and when the range ends the prompt, the
+    /// next-token logits in `lastLogits`.
+    func scorePrompt(hidden: UnsafePointer<Float>, prompt: [Int], range: Range<Int>, topK: Int?,
+                     scores: inout [PositionScore?], lastLogits: UnsafeMutablePointer<Float>) {
+        let vocab = vocabularySize
+        let hiddenSize = config.hiddenSize
+        let count = range.count
+        let endsPrompt = range.upperBound == prompt.count
+
+        guard let k = topK else {
+            if endsPrompt { model.logits(hidden: hidden + (count - 1) * hiddenSize, rows: 1, output: lastLogits) }
+            return
+        }
+        let capacity = min(logitRows, count)
+        let logits = UnsafeMutablePointer<Float>.allocate(capacity: capacity * vocab)
+        defer { logits.deallocate() }
+        var first = 0
+        while first < count {
+            let rows = min(capacity, count - first)
+            model.logits(hidden: hidden + first * hiddenSize, rows: rows, output: logits)
+            // Row r predicts the token at position base + r + 1.
+            let base = range.lowerBound + first
+            scores.withUnsafeMutableBufferPointer { out in
+                model.pool.parallelFor(rows) { r in
+                    let target = base + r + 1
+                    guard target < prompt.count else { return }
+                    let s = scoreLogits(logits + r * vocab, vocabularySize: vocab, target: prompt[target], topK: k)
+                    out[target] = PositionScore(tokenId: prompt[target], logprob: s.logprob, rank: s.rank, top: s.top)
+                }
+            }
+            if endsPrompt, base + rows == prompt.count {
+                lastLogits.update(from: logits + (rows - 1) * vocab, count: vocab)
+            }
+            first += rows
+        }
+    }
+
+    /// Evaluates `prompt[range]` into `cache` on its own, scoring positions when
+    /// `topK` is set; when the range ends the prompt, leaves the next-token
+    /// logits in `lastLogits`.
+    func evaluate(prompt: [Int], range: Range<Int>, cache: KVCache, topK: Int?,
+                  scores: inout [PositionScore?], lastLogits: UnsafeMutablePointer<Float>) {
+        let hidden = UnsafeMutablePointer<Float>.allocate(capacity: range.count * config.hiddenSize)
+        defer { hidden.deallocate() }
+        model.forward([BatchSlice(tokens: prompt[range], cache: cache)], hidden: hidden)
+        scorePrompt(hidden: hidden, prompt: prompt, range: range, topK: topK, scores: &scores, lastLogits: lastLogits)
+    }
+}
