@@ -70,7 +70,8 @@ struct CompletionFormatter {
 
     func usage(_ u: CompletionUsage) -> JSON {
         .object([("prompt_tokens", .int(u.promptTokens)), ("total_tokens", .int(u.totalTokens)),
-                 ("completion_tokens", .int(u.completionTokens)), ("prompt_tokens_details", .null)])
+                 ("completion_tokens", .int(u.completionTokens)),
+                 ("prompt_tokens_details", .object([("cached_tokens", .int(u.cachedTokens))]))])
     }
 
     func finishReason(_ r: CompletionFinishReason?) -> JSON { r.map { .string($0.rawValue) } ?? .null }

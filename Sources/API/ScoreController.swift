@@ -88,7 +88,8 @@ struct ScoreController {
             ("model", .string(backend.descriptor.name)),
             ("data", .array(results)),
             ("usage", .object([("prompt_tokens", .int(result.promptTokens)), ("total_tokens", .int(result.promptTokens)),
-                               ("completion_tokens", .int(0))])),
+                               ("completion_tokens", .int(0)),
+                               ("prompt_tokens_details", .object([("cached_tokens", .int(result.cachedTokens))]))])),
         ]))
     }
 

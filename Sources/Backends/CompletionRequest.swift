@@ -88,10 +88,13 @@ public enum StopReason: Sendable, Equatable {
 public struct CompletionUsage: Sendable, Equatable {
     public var promptTokens: Int
     public var completionTokens: Int
+    /// Prompt tokens whose keys and values were reused from the prefix cache.
+    public var cachedTokens: Int
     public var totalTokens: Int { promptTokens + completionTokens }
-    public init(promptTokens: Int, completionTokens: Int) {
+    public init(promptTokens: Int, completionTokens: Int, cachedTokens: Int = 0) {
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
+        self.cachedTokens = cachedTokens
     }
 }
 
@@ -147,8 +150,11 @@ public struct ScoreResult: Sendable, Equatable {
     public var items: [Item]
     /// Tokens evaluated by the model (shared contexts counted once).
     public var promptTokens: Int
-    public init(items: [Item], promptTokens: Int) {
+    /// Context tokens whose keys and values were reused from the prefix cache.
+    public var cachedTokens: Int
+    public init(items: [Item], promptTokens: Int, cachedTokens: Int = 0) {
         self.items = items
         self.promptTokens = promptTokens
+        self.cachedTokens = cachedTokens
     }
 }

@@ -131,7 +131,7 @@ public final class LocalBackend: Backend {
         let prepared = try prepare(request)
         let (stream, continuation) = AsyncThrowingStream<CompletionEvent, any Error>.makeStream()
         let task = Task {
-            let completionTokens = await withTaskGroup(of: Int.self) { group in
+            let (completionTokens, cachedTokens) = await withTaskGroup(of: (Int, Int).self) { group in
                 for (p, prompt) in prepared.enumerated() {
                     for j in 0..<request.n {
                         let choice = p * request.n + j
@@ -140,11 +140,11 @@ public final class LocalBackend: Backend {
                         }
                     }
                 }
-                return await group.reduce(0, +)
+                return await group.reduce((0, 0)) { ($0.0 + $1.0, $0.1 + $1.1) }
             }
             if !Task.isCancelled {
                 continuation.yield(.usage(CompletionUsage(promptTokens: prepared.reduce(0) { $0 + $1.tokens.count },
-                                                          completionTokens: completionTokens)))
+                                                          completionTokens: completionTokens, cachedTokens: cachedTokens)))
             }
             continuation.finish()
         }
@@ -152,9 +152,10 @@ public final class LocalBackend: Backend {
         return CompletionStream(events: stream, onCancel: { task.cancel() })
     }
 
-    /// Runs one choice to its end; returns how many tokens it generated.
+    /// Runs one choice to its end; returns how many tokens it generated, and how
+    /// many of its prompt tokens came from the prefix cache.
     private func run(choice: Int, seedOffset: Int, prompt: PreparedPrompt, request: CompletionRequest,
-                     into out: AsyncThrowingStream<CompletionEvent, any Error>.Continuation) async -> Int {
+                     into out: AsyncThrowingStream<CompletionEvent, any Error>.Continuation) async -> (Int, Int) {
         let sampling = SamplingParameters(
             temperature: request.temperature, topK: request.topK, topP: request.topP, minP: request.minP,
             seed: request.seed.map { $0 &+ UInt64(seedOffset) },
@@ -170,11 +171,14 @@ public final class LocalBackend: Backend {
         var decoder = IncrementalDecoder(tokenizer: tokenizer, skipSpecialTokens: request.skipSpecialTokens, continuesText: true)
         var matcher = StopStringMatcher(stops: request.stop, includeStopString: request.includeStopStrInOutput)
         var generated = 0
+        var cached = 0
         let eos = request.ignoreEOS ? nil : tokenizer.eosTokenId
         let stopIds = Set(request.stopTokenIds)
         var events = engine.submit(job).makeAsyncIterator()
         while let event = await events.next() {
             switch event {
+            case .admitted(let cachedPromptTokens):
+                cached = cachedPromptTokens
             case .promptScores(let scores):
                 let logprobs = scores.map { s in s.map(scored) }
                 out.yield(.prompt(choice: choice, tokenIds: prompt.tokens, tokenTexts: prompt.tokens.map(text), text: prompt.text, logprobs: logprobs))
@@ -193,7 +197,7 @@ public final class LocalBackend: Backend {
                     // is a child of the request's task group, so only this choice stops.
                     withUnsafeCurrentTask { $0?.cancel() }
                     _ = await events.next()
-                    return generated
+                    return (generated, cached)
                 }
             case .finished(let reason):
                 let rest = matcher.append(decoder.flush()).text + matcher.flush()
@@ -206,10 +210,10 @@ public final class LocalBackend: Backend {
                 case .stoppedByCaller:
                     break
                 }
-                return generated
+                return (generated, cached)
             }
         }
-        return generated
+        return (generated, cached)
     }
 
     // MARK: Scoring
@@ -246,6 +250,7 @@ public final class LocalBackend: Backend {
         let topK = request.topLogprobs
         var items = [ScoreResult.Item?](repeating: nil, count: prepared.count)
         var evaluated = 0
+        var cached = 0
         for group in groups {
             let continuations = group.members.map { prepared[$0].continuation }
             // A request whose client went away stops between chunks.
@@ -256,16 +261,19 @@ public final class LocalBackend: Backend {
                                               shouldStop: { stop.isSet })
                 }
             } onCancel: { stop.set() }
-            guard let scores = result else { throw CancellationError() }
-            evaluated += group.context.count + continuations.reduce(0) { $0 + $1.count }
-            for (member, s) in zip(group.members, scores) {
+            guard let result else { throw CancellationError() }
+            // Without prefix reuse each continuation is evaluated after its own copy of the context.
+            let contextEvaluations = engine.reusesPrefixes ? 1 : continuations.count
+            evaluated += group.context.count * contextEvaluations + continuations.reduce(0) { $0 + $1.count }
+            cached += result.cachedTokens
+            for (member, s) in zip(group.members, result.scores) {
                 let tokens = s.map(scored)
                 items[member] = ScoreResult.Item(
                     logprob: tokens.reduce(0.0) { $0 + Double($1.token.logprob) }, tokens: tokens,
                     isGreedy: s.allSatisfy { $0.rank == 1 }, contextTokens: group.context.count)
             }
         }
-        return ScoreResult(items: items.map { $0! }, promptTokens: evaluated)
+        return ScoreResult(items: items.map { $0! }, promptTokens: evaluated, cachedTokens: cached)
     }
 }
 

@@ -11,7 +11,8 @@ struct BenchCommand: ParsableCommand {
             pp512; only the last position's logits are formed). Generation produces
             --gen-tokens tokens one at a time (tg128). Scoring is prefill with every
             position's logprob, rank and top-5 (what prompt_logprobs costs). Each figure
-            is the median of --repetitions runs after one warm-up run.
+            is the median of --repetitions runs after one warm-up run. Prefix reuse is
+            off: every run computes its whole prompt.
             """
     )
 
@@ -29,6 +30,9 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            // Every run computes its prompt: a prefix reused from the warm-up would measure nothing.
+            var options = self.options
+            options.noPrefixCache = true
             let engine = try options.load()
             guard promptTokens + genTokens <= engine.contextLength else {
                 throw CommandFailure("--prompt-tokens plus --gen-tokens exceeds the model's context of \(engine.contextLength)")

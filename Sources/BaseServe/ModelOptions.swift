@@ -14,15 +14,25 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Threads for the model's kernels (default: all cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(name: .customLong("kv-cache-mb"),
+            help: "Memory for the KV caches of all requests together, in MiB (default: 1024, or one full context if more).")
+    var kvCacheMB: Int?
+
+    @Flag(name: .customLong("no-prefix-cache"), help: "Do not keep computed prompt prefixes for reuse by later prompts.")
+    var noPrefixCache = false
+
     init() {}
 
-    init(model: String, threads: Int) {
+    init(model: String, threads: Int, kvCacheMB: Int? = nil, noPrefixCache: Bool = false) {
         self.model = model
         self.threads = threads
+        self.kvCacheMB = kvCacheMB
+        self.noPrefixCache = noPrefixCache
     }
 
     func validate() throws {
         guard threads >= 1, threads <= 512 else { throw ValidationError("--threads must be between 1 and 512") }
+        if let kvCacheMB { guard kvCacheMB >= 1 else { throw ValidationError("--kv-cache-mb must be at least 1") } }
     }
 
     /// Loads the model, telling the user on stderr what is happening.
@@ -37,11 +47,14 @@ struct ModelOptions: ParsableArguments {
         let size = (try? FileManager.default.attributesOfItem(atPath: model)[.size] as? Int) ?? 0
         printError("loading \(model) (\(size / 1_000_000) MB) on \(threads) thread\(threads == 1 ? "" : "s")…")
         do {
-            let engine = try Engine(modelPath: model, threads: threads)
+            let engine = try Engine(modelPath: model, threads: threads, kvCacheBytes: kvCacheMB.map { $0 << 20 },
+                                    prefixReuse: !noPrefixCache)
             let c = engine.config
             printError(String(format: "loaded %@: %d layers, hidden %d, %d heads (%d kv), vocabulary %d, context %d, in %.2f s",
                               engine.file.metadata.string("general.name") ?? "model", c.layerCount, c.hiddenSize,
                               c.headCount, c.kvHeadCount, c.vocabularySize, c.contextLength, Date().timeIntervalSince(started)))
+            let pool = engine.model.kvPool
+            printError("KV cache: up to \(pool.capacity * pool.blockBytes >> 20) MiB (\(pool.capacity) blocks of \(pool.blockSize) positions), prefix reuse \(engine.reusesPrefixes ? "on" : "off")")
             return engine
         } catch {
             throw CommandFailure("cannot load \(model): \(error)")

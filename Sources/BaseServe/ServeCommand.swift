@@ -30,6 +30,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Largest request body in bytes (larger: 413).") var maxBodyBytes = 16 << 20
     @Option(name: .long, help: "Threads for the model's kernels (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .customLong("kv-cache-mb"),
+            help: "Memory for the KV caches of all requests together, per model, in MiB (default: 1024, or one full context if more).")
+    var kvCacheMB: Int?
+    @Flag(name: .customLong("no-prefix-cache"), help: "Do not keep computed prompt prefixes for reuse by later requests.")
+    var noPrefixCache = false
     @Option(name: .long, help: ArgumentHelp("An accepted API key (repeatable).", valueName: "key")) var apiKey: [String] = []
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
@@ -39,6 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
         guard threads >= 1, threads <= 512 else { throw ValidationError("--threads must be between 1 and 512") }
         if let maxModelLen { guard maxModelLen >= 1 else { throw ValidationError("--max-model-len must be at least 1") } }
+        if let kvCacheMB { guard kvCacheMB >= 1 else { throw ValidationError("--kv-cache-mb must be at least 1") } }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
     }
 
@@ -61,7 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
                 guard !backends.contains(where: { $0.descriptor.name == name }) else {
                     throw CommandFailure("two models are named \(name); name them with --model NAME=PATH")
                 }
-                let engine = try ModelOptions(model: path, threads: threads).load()
+                let engine = try ModelOptions(model: path, threads: threads, kvCacheMB: kvCacheMB, noPrefixCache: noPrefixCache).load()
                 backends.append(try LocalBackend(engine: engine, name: name, maxModelLength: maxModelLen))
             }
         } catch let error as BackendError {

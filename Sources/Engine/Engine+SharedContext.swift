@@ -1,21 +1,43 @@
 import Kernels
+import Model
+
+/// Continuations scored after one context.
+public struct ContinuationScores: Sendable {
+    /// Per continuation, one score per token (the first predicted from the context's last position).
+    public var scores: [[PositionScore]]
+    /// Context tokens whose keys and values came from the prefix cache.
+    public var cachedTokens: Int
+}
 
 extension Engine {
-    /// Scores each continuation after the same context, evaluating the context
-    /// once: its keys and values stay in one cache, and each continuation is
-    /// evaluated after it and then forgotten. Returns, per continuation, one score
-    /// per token (the first predicted from the context's last position).
+    /// Scores each continuation after the same context. With prefix reuse the
+    /// context is evaluated once (or not at all, when the prefix cache holds
+    /// it) and each continuation follows it; without, each continuation is
+    /// evaluated after its own copy of the context, as separate requests would be.
     ///
     /// Runs on the calling thread, taking the model's lock one chunk at a time so
     /// that submitted jobs keep their turns; call it off Swift's cooperative pool.
     /// `shouldStop` is asked between chunks; when it says yes (the client went
     /// away) the work ends there and the result is nil.
     public func scoreContinuations(context: [Int], continuations: [[Int]], topK: Int,
-                                   shouldStop: () -> Bool = { false }) -> [[PositionScore]]? {
+                                   shouldStop: () -> Bool = { false }) -> ContinuationScores? {
         precondition(!context.isEmpty, "a shared context needs at least one token")
+        if reusesPrefixes { return score(after: context, continuations, topK: topK, shouldStop: shouldStop) }
+        var result = ContinuationScores(scores: [], cachedTokens: 0)
+        for continuation in continuations {
+            guard let one = score(after: context, [continuation], topK: topK, shouldStop: shouldStop) else { return nil }
+            result.scores += one.scores
+        }
+        return result
+    }
+
+    private func score(after context: [Int], _ continuations: [[Int]], topK: Int,
+                       shouldStop: () -> Bool) -> ContinuationScores? {
         let vocab = vocabularySize
         let longest = continuations.map(\.count).max() ?? 0
         let cache = model.makeCache(capacity: context.count + max(longest, 1))
+        guard waitForMemory({ reserve(cache, prompt: context, reusePrefix: true) }, shouldStop: shouldStop) else { return nil }
+        let cachedTokens = cache.count
         let afterContext = UnsafeMutablePointer<Float>.allocate(capacity: vocab)
         let unused = UnsafeMutablePointer<Float>.allocate(capacity: vocab)
         defer {
@@ -23,7 +45,7 @@ extension Engine {
             unused.deallocate()
         }
         var none: [PositionScore?] = []
-        var start = 0
+        var start = cache.count
         while start < context.count {
             if shouldStop() { return nil }
             let end = min(start + prefillChunk, context.count)
@@ -32,6 +54,7 @@ extension Engine {
             modelLock.unlock()
             start = end
         }
+        prefixCache?.insert(context, blocks: cache.blocks, count: context.count)
 
         var results: [[PositionScore]] = []
         for continuation in continuations {
@@ -56,6 +79,6 @@ extension Engine {
             }
             results.append(scored)
         }
-        return results
+        return ContinuationScores(scores: results, cachedTokens: cachedTokens)
     }
 }

@@ -25,11 +25,18 @@ public final class Engine: @unchecked Sendable {
     let modelLock = NSLock()
     lazy var scheduler = Scheduler(engine: self)
 
-    public init(file: GGUFFile, threads: Int, prefillChunk: Int = 512) throws {
+    /// Prompt prefixes kept for reuse; nil when prefix reuse is off.
+    let prefixCache: PrefixCache?
+    public var reusesPrefixes: Bool { prefixCache != nil }
+
+    /// - kvCacheBytes: memory for the KV caches of all jobs together (see `LlamaModel`).
+    /// - prefixReuse: keep computed prompt blocks so later prompts that start the same way skip them.
+    public init(file: GGUFFile, threads: Int, prefillChunk: Int = 512, kvCacheBytes: Int? = nil, prefixReuse: Bool = true) throws {
         self.file = file
         self.prefillChunk = max(1, prefillChunk)
         tokenizer = try Tokenizer(gguf: file)
-        model = try LlamaModel(file: file, threads: threads)
+        model = try LlamaModel(file: file, threads: threads, kvCacheBytes: kvCacheBytes)
+        prefixCache = prefixReuse ? PrefixCache(pool: model.kvPool) : nil
         guard tokenizer.vocabularySize == model.config.vocabularySize else {
             throw ModelError.invalidMetadata(
                 key: "tokenizer.ggml.tokens",
@@ -37,8 +44,8 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    public convenience init(modelPath: String, threads: Int) throws {
-        try self.init(file: try GGUFFile(path: modelPath), threads: threads)
+    public convenience init(modelPath: String, threads: Int, kvCacheBytes: Int? = nil, prefixReuse: Bool = true) throws {
+        try self.init(file: try GGUFFile(path: modelPath), threads: threads, kvCacheBytes: kvCacheBytes, prefixReuse: prefixReuse)
     }
 
     public var config: LlamaConfig { model.config }
@@ -57,6 +64,7 @@ public final class Engine: @unchecked Sendable {
         onToken: (GeneratedToken) -> Bool = { _ in true }
     ) -> FinishReason {
         let sequence = SequenceRun(job: job, engine: self)
+        waitForMemory { sequence.admit(engine: self) }
         var reason = FinishReason.length
         withoutActuallyEscaping(onPromptScores) { onPromptScores in
             withoutActuallyEscaping(onToken) { onToken in
@@ -94,14 +102,38 @@ public final class Engine: @unchecked Sendable {
     /// Jobs waiting or running on the scheduler.
     public var activeJobs: Int { scheduler.activeCount }
 
-    /// Bytes of KV cache held by the jobs in progress.
-    public var kvCacheBytes: Int { kvCacheGauge.value }
-    let kvCacheGauge = MemoryGauge()
+    /// Bytes of KV cache the jobs in progress hold (blocks they share with the
+    /// prefix cache included; blocks only the prefix cache holds are not: they
+    /// are given back whenever a job needs the memory).
+    public var kvCacheBytes: Int {
+        (model.kvPool.blocksInUse - (prefixCache?.idleBlocks ?? 0)) * model.kvPool.blockBytes
+    }
+
+    /// Prompt blocks the prefix cache holds.
+    public var prefixCacheBlocks: Int { prefixCache?.blockCount ?? 0 }
+
+    /// Retries `reserve` until it succeeds: KV memory held by other jobs comes
+    /// back as they finish (a single job always fits: the pool holds a full context).
+    /// Returns false, having taken nothing, when `shouldStop` says so first.
+    @discardableResult
+    func waitForMemory(_ reserve: () -> Bool, shouldStop: () -> Bool = { false }) -> Bool {
+        while true {
+            modelLock.lock()
+            let done = reserve()
+            modelLock.unlock()
+            if done { return true }
+            if shouldStop() { return false }
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+    }
 }
 
-/// What a submitted job reports, in order: prompt scores (when asked for), each
-/// generated token, then why it finished.
+/// What a submitted job reports, in order: its admission, prompt scores (when
+/// asked for), each generated token, then why it finished.
 public enum EngineEvent: Sendable, Equatable {
+    /// The job has its memory and joins the running batch; the first
+    /// `cachedPromptTokens` of its prompt come from the prefix cache.
+    case admitted(cachedPromptTokens: Int)
     case promptScores([PositionScore?])
     case token(GeneratedToken)
     case finished(FinishReason)

@@ -61,19 +61,35 @@ final class Scheduler: @unchecked Sendable {
     private func loop() {
         while true {
             condition.lock()
-            running.append(contentsOf: waiting)
-            waiting.removeAll()
-            running.removeAll { entry in
-                if entry.cancelled { entry.sequence.cancel() }
-                return entry.sequence.isFinished
+            // Jobs whose consumer went away are dropped, their memory given back.
+            for entry in waiting + running where entry.cancelled { entry.sequence.cancel() }
+            waiting.removeAll { $0.sequence.isFinished }
+            running.removeAll { $0.sequence.isFinished }
+            while running.isEmpty && waiting.isEmpty { condition.wait() }
+            let candidates = waiting
+            condition.unlock()
+
+            // Waiting jobs join in arrival order, each once its whole KV memory
+            // can be had; the rest wait for running jobs to give memory back.
+            var admitted: [Entry] = []
+            engine.modelLock.lock()
+            for entry in candidates {
+                guard entry.sequence.admit(engine: engine) else { break }
+                admitted.append(entry)
+                entry.continuation.yield(.admitted(cachedPromptTokens: entry.sequence.cachedTokens))
             }
-            while running.isEmpty && waiting.isEmpty {
-                condition.wait()
-                running.append(contentsOf: waiting)
-                waiting.removeAll()
-            }
+            engine.modelLock.unlock()
+
+            condition.lock()
+            waiting.removeAll { entry in admitted.contains { $0 === entry } }
+            running.append(contentsOf: admitted)
             let turn = running
             condition.unlock()
+            if turn.isEmpty {
+                // Memory is held outside the scheduler (a scoring request): wait for it.
+                Thread.sleep(forTimeInterval: 0.005)
+                continue
+            }
 
             let participants = turn.filter { !$0.cancelled && !$0.sequence.isFinished }.map { entry in
                 Engine.StepParticipant(sequence: entry.sequence) { event in

@@ -26,15 +26,15 @@ final class SequenceRun {
     private var generatedIds: [Int] = []
     private(set) var isFinished = false
 
-    private let memory: MemoryGauge
+    /// Prompt tokens whose keys and values came from the prefix cache.
+    private(set) var cachedTokens = 0
+    private(set) var isAdmitted = false
 
     init(job: CompletionJob, engine: Engine) {
         precondition(!job.prompt.isEmpty, "a job needs at least one prompt token")
         let model = engine.model
         self.job = job
         cache = model.makeCache(capacity: job.prompt.count + job.maxTokens)
-        memory = engine.kvCacheGauge
-        memory.add(cache.byteCount)
         sampler = Sampler(job.sampling)
         scores = [PositionScore?](repeating: nil, count: job.promptLogprobs == nil ? 0 : job.prompt.count)
         lastLogits = .allocate(capacity: model.config.vocabularySize)
@@ -42,7 +42,20 @@ final class SequenceRun {
 
     deinit {
         lastLogits.deallocate()
-        memory.add(-cache.byteCount)
+    }
+
+    /// Takes the job's whole KV memory (prompt and every token it may generate)
+    /// so that it never runs short midway, starting from the longest prefix the
+    /// cache holds when the job's prompt needs no scores of its own. Returns
+    /// false, holding nothing, when the pool cannot give that much now.
+    func admit(engine: Engine) -> Bool {
+        guard !isAdmitted else { return true }
+        // Prompt logprobs need every position's logits, so such prompts are computed whole.
+        guard engine.reserve(cache, prompt: job.prompt, reusePrefix: job.promptLogprobs == nil) else { return false }
+        cachedTokens = cache.count
+        prefilled = cache.count
+        isAdmitted = true
+        return true
     }
 
     var isPrefilling: Bool { prefilled < job.prompt.count }
@@ -65,6 +78,7 @@ final class SequenceRun {
                            scores: &scores, lastLogits: lastLogits)
         prefilled = range.upperBound
         guard !isPrefilling else { return }
+        engine.prefixCache?.insert(job.prompt, blocks: cache.blocks, count: job.prompt.count)
         if job.promptLogprobs != nil, !emit(.promptScores(scores)) { return finish(.stoppedByCaller, emit) }
         if job.maxTokens == 0 { return finish(.length, emit) }
         sampleNext(engine: engine, emit: emit)
@@ -97,11 +111,16 @@ final class SequenceRun {
         pendingToken = id
     }
 
-    /// Ends the job without reporting anything more (the consumer went away).
-    func cancel() { isFinished = true }
+    /// Ends the job without reporting anything more (the consumer went away),
+    /// giving its memory back at once.
+    func cancel() {
+        isFinished = true
+        cache.reset()
+    }
 
     private func finish(_ reason: FinishReason, _ emit: (Event) -> Bool) {
         isFinished = true
+        cache.reset()
         _ = emit(.finished(reason))
     }
 }

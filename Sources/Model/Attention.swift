@@ -4,10 +4,10 @@ import Kernels
 /// (earlier positions plus the new tokens themselves), for one or several
 /// sequences of a batch at once.
 ///
-/// Per head, scores = Q·Kᵀ/√d and output = softmax(scores)·V are two strided
-/// matrix products over the cache. Queries go in chunks small enough that a
-/// chunk's scores stay around 1 MiB, so a long prompt never holds a
-/// tokens × context matrix.
+/// Per head, scores = Q·Kᵀ/√d and output = softmax(scores)·V are strided
+/// matrix products over the cache, one per cache block. Queries go in chunks
+/// small enough that a chunk's scores stay around 1 MiB, so a long prompt never
+/// holds a tokens × context matrix.
 struct Attention {
     let headCount: Int
     let kvHeadCount: Int
@@ -18,9 +18,9 @@ struct Attention {
     struct Slice {
         /// `rows × (headCount·d)`: the new tokens, at positions `past..<past+rows`.
         let queries: UnsafePointer<Float>
-        /// The layer's cache, `(past+rows) × (kvHeadCount·d)` filled.
-        let keys: UnsafePointer<Float>
-        let values: UnsafePointer<Float>
+        /// The sequence's cache, `past+rows` positions filled, and the layer.
+        let cache: KVCache
+        let layer: Int
         let rows: Int
         let past: Int
         /// `rows × (headCount·d)`.
@@ -80,19 +80,29 @@ struct Attention {
         let scale = 1 / Float(d).squareRoot()
         // Only keys up to the chunk's last position can be attended to.
         let visible = slice.past + task.first + task.count
-        sgemm(transA: false, transB: true, m: task.count, n: visible, k: d, alpha: scale,
-              a: slice.queries + task.first * queryStride + task.head * d, lda: queryStride,
-              b: slice.keys + kvHead * d, ldb: kvStride,
-              beta: 0, c: scores, ldc: visible)
+        let cache = slice.cache
+        let blockSize = cache.blockSize
+        let blockCount = (visible + blockSize - 1) / blockSize
+        for b in 0..<blockCount {
+            let width = min(blockSize, visible - b * blockSize)
+            sgemm(transA: false, transB: true, m: task.count, n: width, k: d, alpha: scale,
+                  a: slice.queries + task.first * queryStride + task.head * d, lda: queryStride,
+                  b: cache.pool.keys(cache.blocks[b], layer: slice.layer) + kvHead * d, ldb: kvStride,
+                  beta: 0, c: scores + b * blockSize, ldc: visible)
+        }
         for r in 0..<task.count {
             let row = scores + r * visible
             let allowed = slice.past + task.first + r + 1
             softmaxInPlace(row, count: allowed)
             if allowed < visible { (row + allowed).update(repeating: 0, count: visible - allowed) }
         }
-        sgemm(transA: false, transB: false, m: task.count, n: d, k: visible, alpha: 1,
-              a: scores, lda: visible,
-              b: slice.values + kvHead * d, ldb: kvStride,
-              beta: 0, c: slice.output + task.first * queryStride + task.head * d, ldc: queryStride)
+        let output = slice.output + task.first * queryStride + task.head * d
+        for b in 0..<blockCount {
+            let width = min(blockSize, visible - b * blockSize)
+            sgemm(transA: false, transB: false, m: task.count, n: d, k: width, alpha: 1,
+                  a: scores + b * blockSize, lda: visible,
+                  b: cache.pool.values(cache.blocks[b], layer: slice.layer) + kvHead * d, ldb: kvStride,
+                  beta: b == 0 ? 0 : 1, c: output, ldc: queryStride)
+        }
     }
 }

@@ -1,40 +1,100 @@
-/// Keys and values of every layer for the positions a sequence has seen so far.
+/// The keys and values of one sequence: a list of blocks in the model's
+/// `KVBlockPool`, position `p` in block `p / blockSize`.
 ///
-/// Per layer, keys and values are `capacity × kvDimension` fp32 rows, so the
-/// attention over the cache is a plain strided matrix product.
+/// The cache grows block by block as positions are added, up to the capacity it
+/// was given; `adoptPrefix` lets it start with blocks another sequence computed
+/// (shared, never written: a sequence only writes positions after its prefix).
+/// Its blocks go back to the pool when it is released.
 public final class KVCache: @unchecked Sendable {
+    public let pool: KVBlockPool
+    /// The most positions this sequence may hold.
     public let capacity: Int
-    public let layerCount: Int
-    public let kvDimension: Int
+    public private(set) var blocks: [Int] = []
     /// Positions filled so far; the next token evaluated sits at this position.
     public internal(set) var count: Int = 0
-    let keys: UnsafeMutablePointer<Float>
-    let values: UnsafeMutablePointer<Float>
 
-    public init(config: LlamaConfig, capacity: Int) {
+    init(pool: KVBlockPool, capacity: Int) {
         precondition(capacity > 0)
+        self.pool = pool
         self.capacity = capacity
-        layerCount = config.layerCount
-        kvDimension = config.kvDimension
-        let size = layerCount * capacity * kvDimension
-        keys = .allocate(capacity: size)
-        values = .allocate(capacity: size)
     }
 
     deinit {
-        keys.deallocate()
-        values.deallocate()
+        for block in blocks { pool.release(block) }
     }
 
-    /// Bytes held by the cache.
-    public var byteCount: Int { 2 * layerCount * capacity * kvDimension * MemoryLayout<Float>.size }
+    public var blockSize: Int { pool.blockSize }
+    var kvDimension: Int { pool.kvDimension }
 
-    /// Forgets positions from `newCount` on, so a sequence can be re-evaluated from there.
+    /// Bytes of the blocks this sequence holds (shared ones included).
+    public var byteCount: Int { blocks.count * pool.blockBytes }
+
+    /// Blocks still to take from the pool to hold `positions` positions in all.
+    public func blocksNeeded(toHold positions: Int) -> Int {
+        max(0, (positions + blockSize - 1) / blockSize - blocks.count)
+    }
+
+    /// Starts an empty cache with `blocks`, full blocks of another sequence's
+    /// prefix; the cache takes a reference to each.
+    public func adoptPrefix(_ blocks: [Int]) {
+        precondition(count == 0 && self.blocks.isEmpty, "a prefix can only start an empty cache")
+        precondition(blocks.count * blockSize <= capacity)
+        for block in blocks { pool.retain(block) }
+        self.blocks = blocks
+        count = blocks.count * blockSize
+    }
+
+    /// Makes room for `positions` positions in all, taking blocks from the pool.
+    /// Returns false (taking nothing) when the pool has too few free blocks.
+    public func reserve(positions: Int) -> Bool {
+        precondition(positions <= capacity, "KV cache overflow")
+        let needed = blocksNeeded(toHold: positions)
+        var taken: [Int] = []
+        for _ in 0..<needed {
+            guard let block = pool.allocate() else {
+                for b in taken { pool.release(b) }
+                return false
+            }
+            taken.append(block)
+        }
+        blocks += taken
+        return true
+    }
+
+    /// Gives every block back and starts empty.
+    public func reset() {
+        for block in blocks { pool.release(block) }
+        blocks = []
+        count = 0
+    }
+
+    /// Forgets positions from `newCount` on, so a sequence can be re-evaluated
+    /// from there. A block it will write into again is made its own first.
     public func truncate(to newCount: Int) {
         precondition(newCount >= 0 && newCount <= count)
         count = newCount
+        let partial = newCount / blockSize
+        if newCount % blockSize != 0, partial < blocks.count, pool.referenceCount(blocks[partial]) > 1,
+           let own = pool.allocate() {
+            pool.copy(blocks[partial], to: own)
+            pool.release(blocks[partial])
+            blocks[partial] = own
+        }
     }
 
-    func keys(layer: Int) -> UnsafeMutablePointer<Float> { keys + layer * capacity * kvDimension }
-    func values(layer: Int) -> UnsafeMutablePointer<Float> { values + layer * capacity * kvDimension }
+    /// Writes `rows` consecutive positions' keys and values of `layer`, starting
+    /// at position `start`, from `rows × kvDimension` matrices.
+    func write(layer: Int, start: Int, rows: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>) {
+        var row = 0
+        while row < rows {
+            let position = start + row
+            let block = blocks[position / blockSize]
+            let offset = position % blockSize
+            let run = min(rows - row, blockSize - offset)
+            precondition(pool.referenceCount(block) == 1, "writing into a shared KV block")
+            (pool.keys(block, layer: layer) + offset * kvDimension).update(from: keys + row * kvDimension, count: run * kvDimension)
+            (pool.values(block, layer: layer) + offset * kvDimension).update(from: values + row * kvDimension, count: run * kvDimension)
+            row += run
+        }
+    }
 }

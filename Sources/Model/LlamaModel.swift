@@ -14,23 +14,36 @@ public final class LlamaModel: @unchecked Sendable {
     let weights: LlamaWeights
     let rope: RoPE
     let attention: Attention
+    /// The memory of every sequence's keys and values.
+    public let kvPool: KVBlockPool
 
-    public init(file: GGUFFile, threads: Int) throws {
+    /// The KV budget when none is given: 1 GiB, or one full context if that is more.
+    public static func defaultKVCacheBytes(_ config: LlamaConfig) -> Int {
+        max(1 << 30, config.contextLength * 2 * config.layerCount * config.kvDimension * MemoryLayout<Float>.size)
+    }
+
+    /// - kvCacheBytes: the most memory the KV caches of all sequences may take
+    ///   together (default `defaultKVCacheBytes`); never less than one full context.
+    public init(file: GGUFFile, threads: Int, kvCacheBytes: Int? = nil) throws {
         self.file = file
         config = try LlamaConfig(metadata: file.metadata)
         weights = try LlamaWeights(file: file, config: config)
         rope = RoPE(config: config, factors: weights.ropeFrequencyFactors)
         attention = Attention(headCount: config.headCount, kvHeadCount: config.kvHeadCount, headDimension: config.headDimension)
         pool = ThreadPool(threads: max(1, threads))
+        let fullContext = (config.contextLength + KVBlockPool.defaultBlockSize - 1) / KVBlockPool.defaultBlockSize
+        kvPool = KVBlockPool(config: config, capacity: max(fullContext, KVBlockPool.blocks(
+            forBytes: kvCacheBytes ?? Self.defaultKVCacheBytes(config), config: config)))
     }
 
-    public convenience init(path: String, threads: Int) throws {
-        try self.init(file: try GGUFFile(path: path), threads: threads)
+    public convenience init(path: String, threads: Int, kvCacheBytes: Int? = nil) throws {
+        try self.init(file: try GGUFFile(path: path), threads: threads, kvCacheBytes: kvCacheBytes)
     }
 
-    /// A cache able to hold `capacity` positions of one sequence.
+    /// An empty cache for one sequence of at most `capacity` positions; it takes
+    /// blocks from `kvPool` as it grows.
     public func makeCache(capacity: Int) -> KVCache {
-        KVCache(config: config, capacity: capacity)
+        KVCache(pool: kvPool, capacity: capacity)
     }
 
     /// Evaluates `tokens` at the cache's next positions and appends their keys and
@@ -50,6 +63,8 @@ public final class LlamaModel: @unchecked Sendable {
         guard n > 0 else { return }
         for slice in batch {
             precondition(slice.cache.count + slice.tokens.count <= slice.cache.capacity, "KV cache overflow")
+            // The engine reserves a job's blocks when it admits it; direct callers take them here.
+            precondition(slice.cache.reserve(positions: slice.cache.count + slice.tokens.count), "the KV block pool is exhausted")
             precondition(slice.tokens.allSatisfy { $0 >= 0 && $0 < config.vocabularySize }, "token id outside the vocabulary")
             precondition(batch.filter({ $0.cache === slice.cache }).count == 1, "a cache appears twice in one batch")
         }
@@ -84,11 +99,9 @@ public final class LlamaModel: @unchecked Sendable {
                 let queries = scratch.queries + first * c.queryDimension
                 rope.apply(angles[s], to: queries, rows: rows, heads: c.headCount, stride: c.queryDimension)
                 rope.apply(angles[s], to: scratch.keys + first * c.kvDimension, rows: rows, heads: c.kvHeadCount, stride: c.kvDimension)
-                let keys = slice.cache.keys(layer: l)
-                let values = slice.cache.values(layer: l)
-                (keys + past * c.kvDimension).update(from: scratch.keys + first * c.kvDimension, count: rows * c.kvDimension)
-                (values + past * c.kvDimension).update(from: scratch.values + first * c.kvDimension, count: rows * c.kvDimension)
-                slices.append(Attention.Slice(queries: queries, keys: keys, values: values, rows: rows, past: past,
+                slice.cache.write(layer: l, start: past, rows: rows, keys: scratch.keys + first * c.kvDimension,
+                                  values: scratch.values + first * c.kvDimension)
+                slices.append(Attention.Slice(queries: queries, cache: slice.cache, layer: l, rows: rows, past: past,
                                               output: scratch.attended + first * c.queryDimension))
             }
             attention(slices, pool: pool)

@@ -262,4 +262,24 @@ final class CompletionsTests: XCTestCase {
             XCTAssertEqual(kept.json["choices"]![0]["text"]?.stringValue?.hasPrefix("<|im_start|>The"), true)
         }
     }
+
+    /// A prompt that starts like an earlier one says in `usage` how many of its
+    /// tokens came from the prefix cache (whole blocks, never the last token).
+    func testUsageReportsCachedPromptTokens() async throws {
+        try await withApp { client in
+            let shared = (0..<80).map { JSON.int(($0 * 37) % 20_000 + 500) }
+            let first = try await client.post("/v1/completions", json: .object([
+                ("prompt", .array(shared + [7])), ("max_tokens", 1), ("temperature", 0)]))
+            XCTAssertEqual(first.json["usage"]?["prompt_tokens_details"]?["cached_tokens"], 0)
+            let second = try await client.post("/v1/completions", json: .object([
+                ("prompt", .array(shared + [8, 9])), ("max_tokens", 1), ("temperature", 0)]))
+            XCTAssertEqual(second.json["usage"]?["prompt_tokens"], 82)
+            XCTAssertEqual(second.json["usage"]?["prompt_tokens_details"]?["cached_tokens"], 64, "two full blocks of 32 tokens")
+
+            let score = try await client.post("/v1/score", json: .object([
+                ("context_token_ids", .array(shared + [9])), ("continuation_token_ids", .array([.array([10, 11]), .array([12])]))]))
+            XCTAssertEqual(score.status, .ok, score.text)
+            XCTAssertEqual(score.json["usage"]?["prompt_tokens_details"]?["cached_tokens"], 64)
+        }
+    }
 }

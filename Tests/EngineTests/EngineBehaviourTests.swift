@@ -126,4 +126,90 @@ final class EngineBehaviourTests: XCTestCase {
             for (x, y) in zip(a, b) { XCTAssertEqual(x.logprob, y.logprob, accuracy: 1e-3) }
         }
     }
+
+    private func events(_ engine: Engine, _ job: CompletionJob) async -> (cached: Int, tokens: [GeneratedToken]) {
+        var cached = -1
+        var tokens: [GeneratedToken] = []
+        for await event in engine.submit(job) {
+            switch event {
+            case .admitted(let n): cached = n
+            case .token(let t): tokens.append(t)
+            default: break
+            }
+        }
+        return (cached, tokens)
+    }
+
+    /// A prompt that starts like an earlier one reuses its full blocks and gets
+    /// the same tokens and logprobs as computing it whole.
+    func testPrefixReuseSkipsTheSharedBlocksAndChangesNothing() async throws {
+        let engine = try Engine(modelPath: try TestPaths.require(TestPaths.defaultModel), threads: 2)
+        let size = engine.model.kvPool.blockSize
+        let shared = (0..<(3 * size + 5)).map { ($0 * 31 + 7) % 40_000 + 100 }
+        let job = { (tail: [Int]) in
+            CompletionJob(prompt: shared + tail, maxTokens: 6, logprobs: 2, sampling: SamplingParameters(temperature: 0), ignoreEOS: true)
+        }
+        let fresh = try Engine(modelPath: try TestPaths.require(TestPaths.defaultModel), threads: 2, prefixReuse: false)
+
+        let first = await events(engine, job([11, 12]))
+        XCTAssertEqual(first.cached, 0)
+        let second = await events(engine, job([13, 14, 15]))
+        XCTAssertEqual(second.cached, 3 * size, "the three full blocks of the shared start are reused")
+        let alone = await events(fresh, job([13, 14, 15]))
+        XCTAssertEqual(alone.cached, 0)
+        XCTAssertEqual(second.tokens.map(\.id), alone.tokens.map(\.id))
+        for (a, b) in zip(second.tokens, alone.tokens) { XCTAssertEqual(a.logprob, b.logprob, accuracy: 1e-3) }
+        XCTAssertEqual(engine.kvCacheBytes, 0, "finished jobs hold no memory; idle cached blocks are not counted")
+        XCTAssertGreaterThan(engine.prefixCacheBlocks, 0)
+
+        // Prompt logprobs need every position, so such a prompt is computed whole.
+        var scored = job([13])
+        scored.promptLogprobs = 1
+        let whole = await events(engine, scored)
+        XCTAssertEqual(whole.cached, 0)
+
+        // Scoring continuations after a cached context: same numbers as without the cache.
+        let context = shared + [21, 22]
+        let continuations = [[31, 32, 33], [41]]
+        let cold = try XCTUnwrap(fresh.scoreContinuations(context: context, continuations: continuations, topK: 2))
+        let warm = try XCTUnwrap(engine.scoreContinuations(context: context, continuations: continuations, topK: 2))
+        XCTAssertEqual(warm.cachedTokens, 3 * size)
+        for (a, b) in zip(cold.scores.joined(), warm.scores.joined()) {
+            XCTAssertEqual(a.tokenId, b.tokenId)
+            XCTAssertEqual(a.logprob, b.logprob, accuracy: 1e-3)
+            XCTAssertEqual(a.rank, b.rank)
+        }
+    }
+
+    /// More work than the KV memory holds at once is queued, not refused or
+    /// crashed: every job finishes with what it would get alone.
+    func testJobsBeyondTheMemoryWaitTheirTurn() async throws {
+        // The smallest pool: one full context.
+        let engine = try Engine(modelPath: try TestPaths.require(TestPaths.tinyLlama3), threads: 2, kvCacheBytes: 1, prefixReuse: false)
+        let pool = engine.model.kvPool
+        let perJob = (pool.capacity * pool.blockSize) / 3 + 1 // three of them do not fit together
+        let jobs = (0..<5).map { i in
+            CompletionJob(prompt: [128_000] + (0..<(perJob - 9)).map { ($0 * 13 + i) % 5_000 + 300 }, maxTokens: 8, logprobs: 0,
+                          sampling: SamplingParameters(temperature: 0), ignoreEOS: true)
+        }
+        let together = await withTaskGroup(of: (Int, [GeneratedToken]).self) { group in
+            for (i, job) in jobs.enumerated() {
+                let stream = engine.submit(job)
+                group.addTask {
+                    var tokens: [GeneratedToken] = []
+                    for await event in stream { if case .token(let t) = event { tokens.append(t) } }
+                    return (i, tokens)
+                }
+            }
+            var result = [[GeneratedToken]](repeating: [], count: jobs.count)
+            for await (i, tokens) in group { result[i] = tokens }
+            return result
+        }
+        for (job, tokens) in zip(jobs, together) {
+            var alone: [Int] = []
+            engine.run(job, onToken: { alone.append($0.id); return true })
+            XCTAssertEqual(tokens.map(\.id), alone)
+        }
+        XCTAssertEqual(pool.blocksInUse, 0)
+    }
 }

@@ -1,0 +1,21 @@
+import Model
+
+extension Engine {
+    /// Takes the KV memory for all of `cache`'s capacity, first adopting the
+    /// longest cached prefix of `prompt` when `reusePrefix` (always leaving at
+    /// least one prompt token to evaluate, whose logits are needed), and
+    /// evicting unused cached prefixes when the pool runs short. Returns false,
+    /// holding nothing, when the memory cannot be had now. Call with `modelLock` held.
+    func reserve(_ cache: KVCache, prompt: [Int], reusePrefix: Bool) -> Bool {
+        if reusePrefix, let prefixes = prefixCache {
+            cache.adoptPrefix(prefixes.lookup(prompt, limit: prompt.count - 1))
+        }
+        let needed = cache.blocksNeeded(toHold: cache.capacity)
+        if cache.pool.freeBlocks < needed { prefixCache?.evict(untilFree: needed) }
+        guard cache.reserve(positions: cache.capacity) else {
+            cache.reset()
+            return false
+        }
+        return true
+    }
+}
