@@ -7,9 +7,12 @@ import Logging
 public struct APIRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public let record = RequestRecord()
+    /// The client's IP address (for per-address limits such as the access-request form).
+    public let remoteAddress: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// Bodies are read by the handlers with the server's own limit.
