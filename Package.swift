@@ -93,6 +93,13 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Tokenizer", "Model", "Kernels", "GGUF", "TestSupport"]),
         .testTarget(name: "BackendsTests", dependencies: ["Backends", "Engine", "TestSupport"]),
         .testTarget(
+            name: "AccessGateTests",
+            dependencies: [
+                "Access", "API", "Backends", "Engine", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
             name: "APITests",
             dependencies: [
                 "API", "Backends", "Engine", "TestSupport",

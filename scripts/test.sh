@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # Sets up the machine and runs BaseServe's whole test suite on one optimised
 # build (numeric code is too slow to test in debug): the Swift tests, then the
-# end-to-end tests (pytest, the official openai client) against the real
-# `baseserve serve` from that same release build.
+# end-to-end tests (pytest, the official openai client, Chromium driven by
+# selenium, an SMTP sink) against the real `baseserve serve` from that same
+# release build. The access tests run on SQLite and on PostgreSQL, which this
+# script installs and starts (scripts/postgres.sh).
 #
 #   scripts/test.sh [extra swift test arguments, e.g. --filter TokenizerTests]
 #   SKIP_E2E=1 scripts/test.sh      # Swift tests only
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+# Chromium and its driver for the browser tests, PostgreSQL for the store tests.
+EXTRA_APT_PACKAGES="${EXTRA_APT_PACKAGES:-} chromium chromium-driver postgresql" scripts/setup.sh
+if [[ -z ${BASESERVE_TEST_POSTGRES_URL:-} ]]; then
+  BASESERVE_TEST_POSTGRES_URL=$(scripts/postgres.sh)
+  export BASESERVE_TEST_POSTGRES_URL
+fi
 
 echo "[test] swift test (release, testable)" >&2
 swift test -c release -Xswiftc -enable-testing "$@"
@@ -22,9 +29,14 @@ if [[ ! -x .build/release/baseserve ]]; then
 fi
 
 # Python test dependencies, pinned, in a git-ignored virtual environment.
-PY_PACKAGES=(openai==3.51.0 pytest==9.0.3 httpx==0.28.1)
+PY_PACKAGES=(openai==3.51.0 pytest==9.0.3 httpx==0.28.1 selenium==4.45.0 aiosmtpd==1.4.6)
 if [[ ! -x .venv/bin/python ]]; then python3 -m venv .venv; fi
-if ! .venv/bin/python -c "import httpx, openai, pytest, sys; sys.exit(openai.__version__ != '3.51.0' or pytest.__version__ != '9.0.3' or httpx.__version__ != '0.28.1')" 2>/dev/null; then
+if ! .venv/bin/python - "${PY_PACKAGES[@]}" 2>/dev/null <<'PY'
+import sys
+from importlib.metadata import version
+sys.exit(any(version(name) != wanted for name, wanted in (p.split("==") for p in sys.argv[1:])))
+PY
+then
   echo "[test] installing ${PY_PACKAGES[*]} into .venv" >&2
   .venv/bin/python -m pip install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
 fi

@@ -35,8 +35,10 @@ public enum BaseServeVersion {
 
 /// The router with every route; the authenticator guards `/v1/*`, `/tokenize`
 /// and `/detokenize` (nil: no authentication, for loopback-only servers).
+/// `addRoutes` adds routes of layers above the API (the web pages).
 public func buildRouter(models: ModelRegistry, authenticator: (any APIKeyAuthenticator)?, configuration: ServerConfiguration,
-                        metrics: ServerMetrics, state: ServerState = ServerState(), logger: Logger) -> Router<APIRequestContext> {
+                        metrics: ServerMetrics, state: ServerState = ServerState(), logger: Logger,
+                        addRoutes: (Router<APIRequestContext>) -> Void = { _ in }) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
     let known = KnownRoutes()
     router.add(middleware: RequestLogMiddleware(metrics: metrics, routes: known, logger: logger))
@@ -84,6 +86,7 @@ public func buildRouter(models: ModelRegistry, authenticator: (any APIKeyAuthent
         return jsonResponse(.object([("object", "list"), ("data", .array(data))]))
     }
 
+    addRoutes(router)
     known.set(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
     return router
 }
@@ -91,9 +94,9 @@ public func buildRouter(models: ModelRegistry, authenticator: (any APIKeyAuthent
 /// The whole application, ready to `runService()`.
 public func buildApplication(models: ModelRegistry, authenticator: (any APIKeyAuthenticator)?, configuration: ServerConfiguration,
                              metrics: ServerMetrics = ServerMetrics(), state: ServerState = ServerState(),
-                             logger: Logger) -> some ApplicationProtocol {
+                             logger: Logger, addRoutes: (Router<APIRequestContext>) -> Void = { _ in }) -> some ApplicationProtocol {
     let router = buildRouter(models: models, authenticator: authenticator, configuration: configuration, metrics: metrics,
-                             state: state, logger: logger)
+                             state: state, logger: logger, addRoutes: addRoutes)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "BaseServe"),

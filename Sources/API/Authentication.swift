@@ -7,9 +7,17 @@ public struct Principal: Sendable, Equatable {
     public var name: String
     /// Models this key may use; nil: all.
     public var allowedModels: Set<String>?
-    public init(name: String, allowedModels: Set<String>? = nil) {
+    /// Limits and usage records; nil for keys that have none (operators' keys).
+    public var account: (any RequestAccount)?
+
+    public init(name: String, allowedModels: Set<String>? = nil, account: (any RequestAccount)? = nil) {
         self.name = name
         self.allowedModels = allowedModels
+        self.account = account
+    }
+
+    public static func == (a: Principal, b: Principal) -> Bool {
+        a.name == b.name && a.allowedModels == b.allowedModels && (a.account == nil) == (b.account == nil)
     }
 }
 
@@ -58,10 +66,38 @@ struct AuthenticationMiddleware: RouterMiddleware {
             throw unauthorized("Incorrect API key provided.")
         }
         context.record.setPrincipal(principal)
-        return try await next(request, context)
+        guard let account = principal.account else { return try await next(request, context) }
+        switch try await account.admit() {
+        case .limited(let report, let limit, let retryAfter):
+            var error = APIError(status: .tooManyRequests,
+                                 message: "Rate limit reached: \(limit). Try again in \(retryAfter) s.",
+                                 type: "rate_limit_error", code: "rate_limit_exceeded")
+            error.headers = report.headers
+            error.headers[.retryAfter] = String(retryAfter)
+            throw error
+        case .allowed(let report):
+            var response = try await next(request, context)
+            for field in report.headers { response.headers.append(field) }
+            return response
+        }
     }
 
     private func unauthorized(_ message: String) -> APIError {
         APIError(status: .unauthorized, message: message, type: "authentication_error", code: "invalid_api_key")
+    }
+}
+
+extension RateLimitReport {
+    /// OpenAI's `x-ratelimit-*` headers, for the limits that exist.
+    var headers: HTTPFields {
+        var fields = HTTPFields()
+        func set(_ name: String, _ value: Int?) {
+            if let value, let field = HTTPField.Name(name) { fields[field] = String(max(0, value)) }
+        }
+        set("x-ratelimit-limit-requests", requestLimit)
+        set("x-ratelimit-remaining-requests", requestsRemaining)
+        set("x-ratelimit-limit-tokens", tokenLimit)
+        set("x-ratelimit-remaining-tokens", tokensRemaining)
+        return fields
     }
 }

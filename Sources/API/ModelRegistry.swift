@@ -14,7 +14,7 @@ public struct ModelRegistry: Sendable {
     /// model is served. Unknown models, and models the key may not use, are errors.
     public func resolve(_ name: String?, principal: Principal?) throws -> any Backend {
         guard let name else {
-            if backends.count == 1, let only = backends.first { return only }
+            if backends.count == 1, let only = backends.first { return try resolve(only.descriptor.name, principal: principal) }
             throw APIError.invalid("`model` is required: this server serves \(names.joined(separator: ", ")).", param: "model")
         }
         guard let backend = backends.first(where: { $0.descriptor.name == name }) else {

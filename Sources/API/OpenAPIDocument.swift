@@ -129,7 +129,14 @@ public enum OpenAPIDocument {
       }
     },
     "responses": {
-      "Error": {"description": "An OpenAI-style error (400 invalid request, 401 bad key, 403 model not allowed, 404 unknown model, 413 body too large).",
+      "Error": {"description": "An OpenAI-style error (400 invalid request, 401 bad key, 403 model not allowed, 404 unknown model, 413 body too large, 429 over a limit, 503 overloaded or shutting down). A 429 carries Retry-After; responses to members' keys carry x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-limit-tokens and x-ratelimit-remaining-tokens for the limits that apply.",
+                "headers": {
+                  "Retry-After": {"description": "Seconds until the limit's window ends (429 only).", "schema": {"type": "integer"}},
+                  "x-ratelimit-limit-requests": {"schema": {"type": "integer"}},
+                  "x-ratelimit-remaining-requests": {"schema": {"type": "integer"}},
+                  "x-ratelimit-limit-tokens": {"schema": {"type": "integer"}},
+                  "x-ratelimit-remaining-tokens": {"schema": {"type": "integer"}}
+                },
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     }
   },

@@ -14,13 +14,20 @@ extension Request {
     func handlingJSON(limit: Int, cancelOnDisconnect: Bool,
                       _ work: (JSON) async throws -> Response) async throws -> Response {
         guard cancelOnDisconnect else { return try await work(try await jsonBody(limit: limit)) }
-        var response = try await body.consumeWithCancellationOnInboundClose { body in
-            try await work(try await JSON.decodeBody(body, limit: limit))
-        }
         // Watching the connection means closing it after the response: say so,
-        // or a client would send its next request on a connection being closed.
-        response.headers[.connection] = "close"
-        return response
+        // error responses included, or a client would send its next request on
+        // a connection being closed.
+        do {
+            var response = try await body.consumeWithCancellationOnInboundClose { body in
+                try await work(try await JSON.decodeBody(body, limit: limit))
+            }
+            response.headers[.connection] = "close"
+            return response
+        } catch {
+            var apiError = APIError(error)
+            apiError.headers[.connection] = "close"
+            throw apiError
+        }
     }
 }
 

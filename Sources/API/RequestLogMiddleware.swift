@@ -29,7 +29,9 @@ struct RequestLogMiddleware: RouterMiddleware {
         let method = request.method.rawValue
         let path = request.uri.path
         let body = response.body
-        let finish: @Sendable () -> Void = {
+        // Usage is recorded inside the body writer, after the last byte of the
+        // body and before the response ends, so nothing served goes unrecorded.
+        let finish: @Sendable () async -> Void = {
             let elapsed = ContinuousClock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             metrics.requestFinished()
@@ -43,13 +45,19 @@ struct RequestLogMiddleware: RouterMiddleware {
             if let p = record.principal { line += " key=\(p.name)" }
             if let user = record.user { line += " user=\(user.debugDescription)" }
             logger.info("\(line)")
+            if let account = record.principal?.account {
+                await account.record(RequestUsage(
+                    route: route, model: record.model, promptTokens: record.promptTokens,
+                    completionTokens: record.completionTokens, status: Int(status),
+                    latencyMilliseconds: Int((seconds * 1000).rounded()), user: record.user))
+            }
         }
         response.body = ResponseBody(contentLength: body.contentLength) { writer in
             do {
                 try await body.write(writer)
-                finish()
+                await finish()
             } catch {
-                finish()
+                await finish()
                 throw error
             }
         }

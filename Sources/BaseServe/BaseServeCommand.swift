@@ -10,6 +10,6 @@ struct BaseServeCommand: AsyncParsableCommand {
             Every command takes --model PATH; without it, the default model that the
             set-up script fetched (models/SmolLM2-135M-Instruct.Q4_1.gguf) is used.
             """,
-        subcommands: [ServeCommand.self, ScoreCommand.self, GenerateCommand.self, TokenizeCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, AdminCommand.self, ScoreCommand.self, GenerateCommand.self, TokenizeCommand.self, BenchCommand.self]
     )
 }

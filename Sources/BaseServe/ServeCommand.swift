@@ -1,6 +1,8 @@
 import API
+import Access
 import ArgumentParser
 import Backends
+import Dashboard
 import Engine
 import Foundation
 import Hummingbird
@@ -12,12 +14,15 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve models behind the OpenAI-compatible API (vLLM's /v1/completions, /v1/score, ...).",
         discussion: """
-            With no arguments, serves the default model on 127.0.0.1:8000 without authentication.
+            With no arguments, serves the default model on 127.0.0.1:8000, with the access database
+            in ./data (SQLite). On first start with no admin it prints a one-time setup link that
+            creates the first admin account; members then get keys through the web pages.
             --model NAME=PATH names a model; a bare PATH is named after its file: the file name
             without .gguf and without a trailing quantization tag, lowercased
             (SmolLM2-135M-Instruct.Q4_1.gguf -> smollm2-135m-instruct).
-            API keys: --api-key KEY (repeatable) or BASESERVE_API_KEY (comma-separated). Without a
-            key the server only binds to a loopback address.
+            API calls need `Authorization: Bearer KEY`: a member's key (bsk_…) or an operator's key
+            given with --api-key KEY (repeatable) or BASESERVE_API_KEY (comma-separated).
+            --no-auth serves the API without keys, on a loopback address only.
             """
     )
 
@@ -35,7 +40,13 @@ struct ServeCommand: AsyncParsableCommand {
     var kvCacheMB: Int?
     @Flag(name: .customLong("no-prefix-cache"), help: "Do not keep computed prompt prefixes for reuse by later requests.")
     var noPrefixCache = false
-    @Option(name: .long, help: ArgumentHelp("An accepted API key (repeatable).", valueName: "key")) var apiKey: [String] = []
+    @Option(name: .long, help: ArgumentHelp("An operator's API key, accepted beside members' keys (repeatable).", valueName: "key"))
+    var apiKey: [String] = []
+    @Flag(name: .long, help: "Serve the API without API keys (loopback addresses only).") var noAuth = false
+    @OptionGroup var access: AccessOptions
+    @Option(name: .long, help: ArgumentHelp("Email invites through smtp://[user:password@]host[:port]?from=address (default: admins pass links on).", valueName: "url"))
+    var smtpURL: String? = ProcessInfo.processInfo.environment["BASESERVE_SMTP_URL"]
+    @Option(name: .long, help: "Days to keep per-request usage rows (daily totals are kept).") var usageRetentionDays = 90
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func validate() throws {
@@ -45,6 +56,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard threads >= 1, threads <= 512 else { throw ValidationError("--threads must be between 1 and 512") }
         if let maxModelLen { guard maxModelLen >= 1 else { throw ValidationError("--max-model-len must be at least 1") } }
         if let kvCacheMB { guard kvCacheMB >= 1 else { throw ValidationError("--kv-cache-mb must be at least 1") } }
+        guard usageRetentionDays >= 1 else { throw ValidationError("--usage-retention-days must be at least 1") }
+        if noAuth && !apiKey.isEmpty { throw ValidationError("--no-auth and --api-key contradict each other") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
     }
 
@@ -55,8 +68,15 @@ struct ServeCommand: AsyncParsableCommand {
 
         let keys = apiKey + (ProcessInfo.processInfo.environment["BASESERVE_API_KEY"] ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !keys.isEmpty || ServerConfiguration.isLoopback(host) else {
-            printError("baseserve: refusing to listen on \(host) without an API key: pass --api-key KEY (or set BASESERVE_API_KEY), or listen on 127.0.0.1")
+        guard !noAuth || ServerConfiguration.isLoopback(host) else {
+            printError("baseserve: refusing to serve the API without keys on \(host): --no-auth is for loopback addresses (127.0.0.1) only")
+            throw ExitCode.failure
+        }
+        let mailer: SMTPMailer?
+        do {
+            mailer = try smtpURL.map { try SMTPMailer(url: $0) }
+        } catch {
+            printError("baseserve: \(error)")
             throw ExitCode.failure
         }
 
@@ -78,21 +98,43 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
 
+        let store: SQLAccessStore
+        do {
+            store = try await access.openStore(logger: logger)
+        } catch let error as CommandFailure {
+            printError("baseserve: \(error.description)")
+            throw ExitCode.failure
+        }
+        let publicURL = access.publicBase(defaultHost: host, defaultPort: port)
+        logger.info("access database: \(access.database.map(AccessOptions.redacted) ?? "SQLite in \(access.dataDir)/"); invites \(mailer.map { "emailed through \($0.host):\($0.port)" } ?? "shown to admins")")
+        if try await !store.hasAdmin() {
+            let token = try await store.createSetupToken(lifetime: 24 * 3600)
+            logger.notice("no admin yet: open \(publicURL)/setup/\(token) to create the first admin account (the link works once, for 24 hours)")
+        }
+
         let configuration = ServerConfiguration(host: host, port: port, maxLogprobs: maxLogprobs, maxBodyBytes: maxBodyBytes)
         let state = ServerState()
+        let authenticator: (any APIKeyAuthenticator)? = noAuth ? nil : AccessGate(store: store, operatorKeys: keys, logger: logger)
+        let dashboard = DashboardConfiguration(publicURL: publicURL, secureCookies: publicURL.lowercased().hasPrefix("https://"))
         let app = buildApplication(
-            models: ModelRegistry(backends), authenticator: keys.isEmpty ? nil : StaticAPIKeys(keys: keys),
-            configuration: configuration, state: state, logger: logger)
+            models: ModelRegistry(backends), authenticator: authenticator,
+            configuration: configuration, state: state, logger: logger,
+            addRoutes: { addDashboardRoutes(to: $0, store: store, mailer: mailer, configuration: dashboard, logger: logger) })
         let served = backends.map { "\($0.descriptor.name) (max_model_len \($0.descriptor.maxModelLength))" }.joined(separator: ", ")
-        logger.info("BaseServe \(configuration.version) serving \(served) on http://\(host):\(port), auth: \(keys.isEmpty ? "none (loopback only)" : "\(keys.count) API key\(keys.count == 1 ? "" : "s")")")
+        let auth = noAuth ? "none (--no-auth, loopback only)"
+            : "members' keys\(keys.isEmpty ? "" : " and \(keys.count) operator key\(keys.count == 1 ? "" : "s")")"
+        logger.info("BaseServe \(configuration.version) serving \(served) on http://\(host):\(port) (pages at \(publicURL)/), API auth: \(auth)")
         // The watcher's end must not end the group: it returns as draining begins.
         let group = ServiceGroup(configuration: .init(
             services: [
                 .init(service: app),
                 .init(service: DrainWatcher(state: state, logger: logger), successTerminationBehavior: .ignore),
+                .init(service: UsagePruner(store: store, retentionDays: usageRetentionDays, logger: logger),
+                      successTerminationBehavior: .ignore),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        try? await store.close()
         logger.info("BaseServe stopped")
     }
 

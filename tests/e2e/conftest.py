@@ -26,39 +26,55 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server():
-    binary = Path(os.environ.get("BASESERVE_BIN", ROOT / ".build/release/baseserve"))
-    if not binary.exists():
-        pytest.fail(f"{binary} is missing: build it with `swift build -c release` (scripts/test.sh does)")
-    model = os.environ.get("BASESERVE_MODEL", str(ROOT / "models/SmolLM2-135M-Instruct.Q4_1.gguf"))
-    port = _free_port()
-    log = open(ROOT / ".build/e2e-server.log", "w")
-    proc = subprocess.Popen(
-        [str(binary), "serve", "--host", "127.0.0.1", "--port", str(port), "--model", f"{MODEL}={model}",
-         "--api-key", API_KEY, "--threads", "2", "--max-body-bytes", "65536"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"baseserve exited with {proc.returncode}; see .build/e2e-server.log")
+class Server:
+    """One real `baseserve serve` process on a free loopback port."""
+
+    def __init__(self, name: str, extra_args: list[str], data_dir: Path):
+        binary = Path(os.environ.get("BASESERVE_BIN", ROOT / ".build/release/baseserve"))
+        if not binary.exists():
+            pytest.fail(f"{binary} is missing: build it with `swift build -c release` (scripts/test.sh does)")
+        model = os.environ.get("BASESERVE_MODEL", str(ROOT / "models/SmolLM2-135M-Instruct.Q4_1.gguf"))
+        port = _free_port()
+        self.base = f"http://127.0.0.1:{port}"
+        self.data_dir = data_dir
+        self.log_path = ROOT / f".build/e2e-{name}.log"
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [str(binary), "serve", "--host", "127.0.0.1", "--port", str(port), "--model", f"{MODEL}={model}",
+             "--threads", "2", "--data-dir", str(data_dir), *extra_args],
+            cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120
+        while True:
+            if self.proc.poll() is not None:
+                pytest.fail(f"baseserve exited with {self.proc.returncode}; see {self.log_path}:\n{self.log()}")
+            try:
+                if httpx.get(self.base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                self.proc.kill()
+                pytest.fail(f"baseserve did not become healthy within 120 s; see {self.log_path}")
+            time.sleep(0.2)
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text()
+
+    def stop(self):
+        self.proc.terminate()
         try:
-            if httpx.get(base + "/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("baseserve did not become healthy within 120 s")
-        time.sleep(0.2)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._log.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    s = Server("server", ["--api-key", API_KEY, "--max-body-bytes", "65536"], tmp_path_factory.mktemp("data"))
+    yield s.base
+    s.stop()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,55 @@
+/// The limits and accounting of whoever a key belongs to. The access store
+/// backs it for members' keys; operators' `--api-key` keys have none.
+public protocol RequestAccount: Sendable {
+    /// Counts the request against its limits before any work is done; a refused
+    /// request counts too, so a client cannot hammer past a limit.
+    func admit() async throws -> Admission
+    /// Records a finished request. Awaited before the response's last byte is
+    /// written, so nothing served goes unrecorded.
+    func record(_ usage: RequestUsage) async
+}
+
+/// Whether a request may go ahead, with what the `x-ratelimit-*` headers say.
+public enum Admission: Sendable, Equatable {
+    case allowed(RateLimitReport)
+    /// `limit` names the limit hit, e.g. "requests per minute".
+    case limited(RateLimitReport, limit: String, retryAfterSeconds: Int)
+}
+
+/// Limits and what remains of them; nil where there is no such limit.
+public struct RateLimitReport: Sendable, Equatable {
+    public var requestLimit: Int?
+    public var requestsRemaining: Int?
+    public var tokenLimit: Int?
+    public var tokensRemaining: Int?
+
+    public init(requestLimit: Int? = nil, requestsRemaining: Int? = nil, tokenLimit: Int? = nil, tokensRemaining: Int? = nil) {
+        self.requestLimit = requestLimit
+        self.requestsRemaining = requestsRemaining
+        self.tokenLimit = tokenLimit
+        self.tokensRemaining = tokensRemaining
+    }
+}
+
+/// One API request as accounting sees it once its response is complete.
+public struct RequestUsage: Sendable, Equatable {
+    public var route: String
+    public var model: String?
+    public var promptTokens: Int
+    public var completionTokens: Int
+    public var status: Int
+    public var latencyMilliseconds: Int
+    /// The request's `user` field.
+    public var user: String?
+
+    public init(route: String, model: String?, promptTokens: Int, completionTokens: Int, status: Int, latencyMilliseconds: Int,
+                user: String?) {
+        self.route = route
+        self.model = model
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.status = status
+        self.latencyMilliseconds = latencyMilliseconds
+        self.user = user
+    }
+}

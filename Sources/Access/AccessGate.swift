@@ -1,0 +1,74 @@
+import API
+import Foundation
+import Logging
+
+/// The API's authentication over the access store: members' `bsk_…` keys, with
+/// their limits and usage records, and the operators' `--api-key` keys beside them.
+public struct AccessGate: APIKeyAuthenticator {
+    let store: any AccessStore
+    let operatorKeys: StaticAPIKeys
+    let logger: Logger
+
+    public init(store: any AccessStore, operatorKeys: [String], logger: Logger) {
+        self.store = store
+        self.operatorKeys = StaticAPIKeys(keys: operatorKeys)
+        self.logger = logger
+    }
+
+    public func authenticate(key: String) async throws -> Principal? {
+        guard key.hasPrefix("bsk_") else { return try await operatorKeys.authenticate(key: key) }
+        let found: KeyAuthentication?
+        do {
+            found = try await store.authenticate(key: key)
+        } catch {
+            logger.error("access store failed while checking a key: \(error)")
+            throw APIError(status: .serviceUnavailable, message: "The access database is unavailable; try again shortly.")
+        }
+        guard let found else { return nil }
+        return Principal(name: found.key.displayPrefix, allowedModels: found.limits.allowedModels.map(Set.init),
+                         account: MemberAccount(store: store, authentication: found, logger: logger))
+    }
+}
+
+/// A member's limits and usage, for one request.
+struct MemberAccount: RequestAccount {
+    let store: any AccessStore
+    let authentication: KeyAuthentication
+    let logger: Logger
+
+    func admit() async throws -> Admission {
+        let decision: LimitDecision
+        do {
+            decision = try await store.admit(authentication, at: Date())
+        } catch {
+            logger.error("access store failed while checking limits: \(error)")
+            throw APIError(status: .serviceUnavailable, message: "The access database is unavailable; try again shortly.")
+        }
+        switch decision {
+        case .allowed(let status):
+            return .allowed(status.report)
+        case .limited(let status, let limit, let retryAfter):
+            return .limited(status.report, limit: limit, retryAfterSeconds: retryAfter)
+        }
+    }
+
+    func record(_ usage: RequestUsage) async {
+        let record = UsageRecord(
+            memberID: authentication.member.id, keyID: authentication.key.id, model: usage.model, route: usage.route,
+            promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, status: usage.status,
+            latencyMilliseconds: usage.latencyMilliseconds, time: Date(), user: usage.user)
+        do {
+            try await store.record(record)
+        } catch {
+            // The response is already written; the operator must hear of it.
+            logger.error("usage of key \(authentication.key.displayPrefix) could not be recorded: \(error)")
+        }
+    }
+}
+
+extension LimitStatus {
+    var report: RateLimitReport {
+        RateLimitReport(requestLimit: requestLimit, requestsRemaining: requestsRemaining, tokenLimit: tokenLimit,
+                        tokensRemaining: tokensRemaining)
+    }
+}
