@@ -104,5 +104,8 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
+        // The same store suite against SQLite always, and PostgreSQL when
+        // BASESERVE_TEST_POSTGRES_URL is set.
+        .testTarget(name: "AccessTests", dependencies: ["Access"]),
     ]
 )

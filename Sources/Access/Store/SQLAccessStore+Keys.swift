@@ -1,0 +1,87 @@
+import Foundation
+
+extension SQLAccessStore {
+    public func createKey(memberID: String, name: String, expiresAt: Date?, limits: Limits, by: String?) async throws -> IssuedKey {
+        let name = try Self.required(name, "A key name")
+        let binds = try Self.limitBinds(limits)
+        let time = now()
+        let format = APIKeyFormat.make()
+        // Committed before it is returned: a key shown to its owner exists.
+        let key = try await transaction { connection in
+            guard try await connection.first("SELECT id FROM members WHERE id = ?", [.text(memberID)]) != nil else {
+                throw AccessError.notFound("No such member.")
+            }
+            let row = try await connection.first(
+                "INSERT INTO api_keys (id, member_id, name, secret_hash, last4, created_at, expires_at, requests_per_minute, tokens_per_minute, tokens_per_day, allowed_models) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING \(Self.keyColumns)",
+                [.text(format.id), .text(memberID), .text(name), .text(format.secretDigest), .text(format.last4), .time(time),
+                 .optionalTime(expiresAt)] + binds)
+            guard let row else { throw SQLDatabaseError.decoding("INSERT … RETURNING gave no row") }
+            let key = try Self.key(row)
+            try await Self.writeAudit(connection, time: time, action: "key.create", target: key.id,
+                                      detail: "\(name) for \(memberID)", by: by)
+            return key
+        }
+        return IssuedKey(key: key, secret: format.text)
+    }
+
+    public func keys(memberID: String) async throws -> [APIKey] {
+        try await query("SELECT \(Self.keyColumns) FROM api_keys WHERE member_id = ? ORDER BY created_at DESC, id", [.text(memberID)])
+            .map(Self.key)
+    }
+
+    public func allKeys() async throws -> [APIKey] {
+        try await query("SELECT \(Self.keyColumns) FROM api_keys ORDER BY created_at DESC, id").map(Self.key)
+    }
+
+    public func revokeKey(id: String, memberID: String?, by: String?) async throws {
+        let time = now()
+        // The owner condition is part of the statement, so one member can
+        // never revoke another's key by guessing its id.
+        let owner = memberID.map { _ in " AND member_id = ?" } ?? ""
+        let ownerBind: [SQLValue] = memberID.map { [.text($0)] } ?? []
+        try await transaction { connection in
+            let revoked = try await connection.first(
+                "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL\(owner) RETURNING id",
+                [.time(time), .text(id)] + ownerBind)
+            guard revoked != nil else {
+                guard try await connection.first("SELECT id FROM api_keys WHERE id = ?\(owner)", [.text(id)] + ownerBind) != nil else {
+                    throw AccessError.notFound("No such key.")
+                }
+                return  // already revoked
+            }
+            try await Self.writeAudit(connection, time: time, action: "key.revoke", target: id, detail: memberID, by: by)
+        }
+    }
+
+    public func setKeyLimits(id: String, limits: Limits, by: String?) async throws {
+        let time = now()
+        let binds = try Self.limitBinds(limits)
+        try await transaction { connection in
+            let updated = try await connection.first(
+                "UPDATE api_keys SET requests_per_minute = ?, tokens_per_minute = ?, tokens_per_day = ?, allowed_models = ? WHERE id = ? RETURNING id",
+                binds + [.text(id)])
+            guard updated != nil else { throw AccessError.notFound("No such key.") }
+            try await Self.writeAudit(connection, time: time, action: "key.limits", target: id,
+                                      detail: Self.describe(limits), by: by)
+        }
+    }
+
+    public func authenticate(key: String) async throws -> KeyAuthentication? {
+        // Shape and checksum first: typos and junk never reach the database.
+        guard let format = APIKeyFormat(parsing: key) else { return nil }
+        let time = now()
+        guard let row = try await query("SELECT \(Self.keyColumns) FROM api_keys WHERE id = ?", [.text(format.id)]).first else {
+            return nil
+        }
+        let stored = Array(try row.text("secret_hash").utf8)
+        guard constantTimeEqual(stored, Array(format.secretDigest.utf8)) else { return nil }
+        var apiKey = try Self.key(row)
+        guard apiKey.isUsable(at: time),
+              let member = try await member(id: apiKey.memberID), member.status == .active else { return nil }
+        // Monotonic: concurrent requests never move it backwards.
+        try await query("UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+                        [.time(time), .text(apiKey.id), .time(time)])
+        apiKey.lastUsedAt = Date(unixMilliseconds: time.unixMilliseconds)
+        return KeyAuthentication(key: apiKey, member: member, limits: apiKey.limits.overriding(member.limits))
+    }
+}

@@ -1,0 +1,30 @@
+/// UTC days as the usage roll-up and the day windows count them: day number
+/// `floor(ms / 86_400_000)` since 1970-01-01, written `yyyy-MM-dd`.
+/// Pure arithmetic (Hinnant's civil-from-days), so no calendar or time zone
+/// setting of the machine can move a day boundary.
+enum UTCDay {
+    static let milliseconds: Int64 = 86_400_000
+
+    static func number(ms: Int64) -> Int64 {
+        ms >= 0 ? ms / milliseconds : (ms - milliseconds + 1) / milliseconds
+    }
+
+    static func string(day: Int64) -> String {
+        let z = day + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        func pad(_ v: Int64, _ width: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+    }
+
+    static func string(ms: Int64) -> String { string(day: number(ms: ms)) }
+}
