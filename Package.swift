@@ -71,6 +71,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The web pages over Access: request access, invites, sign-in, keys, admin.
+        // Templates and the stylesheet are Swift string constants, so the binary
+        // carries them wherever it is copied (no resource bundle beside it).
+        .target(name: "Dashboard", dependencies: ["Access", "API", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Mustache", package: "swift-mustache"), .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "BaseServe",
             dependencies: [
@@ -92,6 +96,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "GGUF", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Tokenizer", "Model", "Kernels", "GGUF", "TestSupport"]),
         .testTarget(name: "BackendsTests", dependencies: ["Backends", "Engine", "TestSupport"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Access", "API", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(
             name: "AccessGateTests",
             dependencies: [

@@ -1,0 +1,21 @@
+/// Every page's Mustache template, by name. Pages inherit `layout` and fill its
+/// `title` and `main` blocks. Only `{{ }}` (escaped) appears in them: nothing a
+/// visitor typed can reach a page as markup.
+enum Templates {
+    static let all: [String: String] = [
+        "layout": layout,
+        "message": message,
+        "home": home,
+        "requestReceived": requestReceived,
+        "signin": signin,
+        "invite": invite,
+        "setup": setup,
+        "dashboard": dashboard,
+        "keyCreated": keyCreated,
+        "adminRequests": adminRequests,
+        "inviteIssued": inviteIssued,
+        "adminMembers": adminMembers,
+        "adminInvites": adminInvites,
+        "adminAudit": adminAudit,
+    ]
+}
