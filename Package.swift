@@ -74,7 +74,17 @@ let package = Package(
         // The web pages over Access: request access, invites, sign-in, keys, admin.
         // Templates and the stylesheet are Swift string constants, so the binary
         // carries them wherever it is copied (no resource bundle beside it).
-        .target(name: "Dashboard", dependencies: ["Access", "API", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Mustache", package: "swift-mustache"), .product(name: "Logging", package: "swift-log")]),
+        // The web pages over Access: request form, sign-in, invites, the member
+        // dashboard and the admin pages.
+        .target(
+            name: "Dashboard",
+            dependencies: [
+                "Access", "API",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "BaseServe",
             dependencies: [
@@ -82,6 +92,7 @@ let package = Package(
                 "Backends",
                 "API",
                 "Access",
+                "Dashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
