@@ -166,14 +166,16 @@ struct AdminPages: Sendable {
     }
 
     private func setLimits(_ request: Request, _ id: String, _ form: FormData, _ admin: Member, _ visitor: Visitor) async throws -> Response {
-        var limits = Limits()
-        do {
-            limits.requestsPerMinute = try FormValidation.limit(form["requests_per_minute"] ?? "", label: "Requests per minute").get()
-            limits.tokensPerMinute = try FormValidation.limit(form["tokens_per_minute"] ?? "", label: "Tokens per minute").get()
-            limits.tokensPerDay = try FormValidation.limit(form["tokens_per_day"] ?? "", label: "Tokens per day").get()
-        } catch let error as FormValidation.LimitError {
-            return try await membersPage(request, visitor, status: .badRequest, error: error.message)
+        var numbers: [Int?] = []
+        for (field, label) in [("requests_per_minute", "Requests per minute"), ("tokens_per_minute", "Tokens per minute"),
+                               ("tokens_per_day", "Tokens per day")] {
+            guard let number = FormValidation.limit(form[field] ?? "") else {
+                return try await membersPage(request, visitor, status: .badRequest,
+                                             error: "\(label) must be a whole number, or blank for no limit.")
+            }
+            numbers.append(number)
         }
+        var limits = Limits(requestsPerMinute: numbers[0], tokensPerMinute: numbers[1], tokensPerDay: numbers[2])
         limits.allowedModels = FormValidation.models(form["allowed_models"] ?? "")
         do {
             try await site.store.setLimits(memberID: id, limits: limits, by: admin.id)

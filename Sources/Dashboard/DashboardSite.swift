@@ -1,6 +1,7 @@
 import Access
 import API
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -46,6 +47,11 @@ struct DashboardSite: Sendable {
         }
         do {
             return try await body(visitor)
+        } catch AccessError.invalid(let reason) {
+            // The store's own validation, where it is stricter than the form's.
+            return message(visitor, status: .badRequest, title: "Not accepted", text: reason)
+        } catch AccessError.notFound(let reason) {
+            return message(visitor, status: .notFound, title: "Not found", text: reason)
         } catch {
             logger.error("Dashboard page \(request.method) \(request.uri.path) failed: \(error)")
             return message(visitor, status: .internalServerError, title: "Something went wrong",
@@ -84,6 +90,12 @@ struct DashboardSite: Sendable {
                                                text: "This page is for the service's admins.")
     }
 
+    /// A POST's form, or the page that refuses it.
+    enum FormOutcome {
+        case success(FormData)
+        case failure(Response)
+    }
+
     /// Which CSRF token a form must carry.
     enum FormProtection {
         /// The signed-in session's synchronizer token.
@@ -95,7 +107,7 @@ struct DashboardSite: Sendable {
     /// The body of a POST as a form, once it passed the checks every POST must
     /// pass: same origin, a size limit, a well-formed body, and the CSRF token.
     /// A refusal comes back as the page to answer with.
-    func readForm(_ request: Request, _ visitor: Visitor, protection: FormProtection) async -> Result<FormData, Response> {
+    func readForm(_ request: Request, _ visitor: Visitor, protection: FormProtection) async -> FormOutcome {
         if isCrossSite(request) {
             logger.info("Dashboard refused a cross-site POST to \(request.uri.path)")
             return .failure(forbidden(visitor))

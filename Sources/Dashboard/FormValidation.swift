@@ -56,21 +56,17 @@ enum FormValidation {
         value.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
     }
 
-    /// A limit field: blank means no limit, else a positive whole number.
-    static func limit(_ value: String, label: String) -> Result<Int?, LimitError> {
+    /// A limit field: blank means no limit, else a whole number; nil when it is neither.
+    static func limit(_ value: String) -> Int?? {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
-        if trimmed.isEmpty { return .success(nil) }
-        guard let n = Int(trimmed), n >= 0 else { return .failure(LimitError(message: "\(label) must be a whole number, or blank for no limit.")) }
-        return .success(n)
+        if trimmed.isEmpty { return .some(nil) }
+        guard let n = Int(trimmed), n >= 0 else { return nil }
+        return .some(n)
     }
 
     /// Allowed models, comma-separated; blank means every model.
     static func models(_ value: String) -> [String]? {
         let names = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return names.isEmpty ? nil : names
-    }
-
-    struct LimitError: Error {
-        var message: String
     }
 }

@@ -45,7 +45,7 @@ struct PublicPages: Sendable {
         // Counted after validation, so a typo does not use up a try; counted per
         // address, since the form is open to anyone.
         let address = context.remoteAddress ?? "unknown"
-        let admission = site.requestLimiter.admit(address)
+        let admission = site.requestLimiter.admit(address, now: site.configuration.now())
         guard admission.allowed else {
             site.logger.info("Dashboard rate-limited access requests from one address")
             var headers = HTTPFields()

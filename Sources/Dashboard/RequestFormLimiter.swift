@@ -18,7 +18,7 @@ final class RequestFormLimiter: @unchecked Sendable {
 
     /// Counts a submission from `address` if it is under the limit; otherwise
     /// returns the seconds until the oldest counted one leaves the window.
-    func admit(_ address: String, now: Date = Date()) -> (allowed: Bool, retryAfterSeconds: Int) {
+    func admit(_ address: String, now: Date) -> (allowed: Bool, retryAfterSeconds: Int) {
         lock.withLock {
             let cutoff = now.addingTimeInterval(-window)
             var times = submissions[address, default: []].filter { $0 > cutoff }
