@@ -39,7 +39,7 @@ extension SQLAccessStore {
             [.text(SecretToken.digest(token)), .time(time)]).first else { return nil }
         let session = Session(memberID: try row.text("member_id"), csrfToken: try row.text("csrf_token"),
                               createdAt: try row.time("created_at"), expiresAt: try row.time("expires_at"))
-        guard let member = try await member(id: session.memberID), member.status == .active else { return nil }
+        guard let member = try await self.member(id: session.memberID), member.status == .active else { return nil }
         return (session, member)
     }
 
