@@ -49,33 +49,26 @@ final class AccessGateTests: XCTestCase {
         try await app.test(.router) { client in try await body(client) }
     }
 
-    private func bearer(_ key: String) -> HTTPFields { [.authorization: "Bearer \(key)"] }
-
-    private func complete(_ client: any TestClientProtocol, key: String, maxTokens: Int = 2) async throws -> TestResponse {
-        try await client.execute(uri: "/v1/completions", method: .post,
-                                 headers: [.authorization: "Bearer \(key)", .contentType: "application/json"],
-                                 body: ByteBuffer(string: #"{"model": "tiny", "prompt": "Hello there", "max_tokens": \#(maxTokens), "temperature": 0}"#))
-    }
 
     func testMemberKeysWorkUntilRevokedAndOperatorKeysBesideThem() async throws {
         let issued = try await store.createKey(memberID: member.id, name: "laptop", expiresAt: nil, limits: .none, by: nil)
         let store = self.store!
         try await withApp { client in
-            let ok = try await client.execute(uri: "/v1/models", method: .get, headers: self.bearer(issued.secret)) { $0.status }
+            let ok = try await client.execute(uri: "/v1/models", method: .get, headers: bearer(issued.secret)) { $0.status }
             XCTAssertEqual(ok, .ok)
-            let op = try await client.execute(uri: "/v1/models", method: .get, headers: self.bearer("operator-key")) { $0.status }
+            let op = try await client.execute(uri: "/v1/models", method: .get, headers: bearer("operator-key")) { $0.status }
             XCTAssertEqual(op, .ok)
             // A typo in the secret breaks the checksum; another id is unknown.
             var typo = issued.secret
             typo.removeLast()
             typo.append(issued.secret.last == "A" ? "B" : "A")
             for bad in [typo, "bsk_nothing", "bsk_AAAAAAAA_" + String(repeating: "a", count: 38)] {
-                let r = try await client.execute(uri: "/v1/models", method: .get, headers: self.bearer(bad)) { $0 }
+                let r = try await client.execute(uri: "/v1/models", method: .get, headers: bearer(bad)) { $0 }
                 XCTAssertEqual(r.status, .unauthorized, bad)
                 XCTAssertTrue(String(buffer: r.body).contains("invalid_api_key"))
             }
             try await store.revokeKey(id: issued.key.id, memberID: nil, by: nil)
-            let revoked = try await client.execute(uri: "/v1/models", method: .get, headers: self.bearer(issued.secret)) { $0.status }
+            let revoked = try await client.execute(uri: "/v1/models", method: .get, headers: bearer(issued.secret)) { $0.status }
             XCTAssertEqual(revoked, .unauthorized, "revocation bites on the next request")
         }
     }
@@ -85,10 +78,10 @@ final class AccessGateTests: XCTestCase {
         let live = try await store.createKey(memberID: member.id, name: "live", expiresAt: nil, limits: .none, by: nil)
         let store = self.store!, memberID = member.id
         try await withApp { client in
-            let e = try await client.execute(uri: "/v1/models", method: .get, headers: self.bearer(expired.secret)) { $0.status }
+            let e = try await client.execute(uri: "/v1/models", method: .get, headers: bearer(expired.secret)) { $0.status }
             XCTAssertEqual(e, .unauthorized)
             try await store.setStatus(memberID: memberID, status: .suspended, by: nil)
-            let s = try await client.execute(uri: "/v1/models", method: .get, headers: self.bearer(live.secret)) { $0.status }
+            let s = try await client.execute(uri: "/v1/models", method: .get, headers: bearer(live.secret)) { $0.status }
             XCTAssertEqual(s, .unauthorized)
         }
     }
@@ -97,10 +90,10 @@ final class AccessGateTests: XCTestCase {
         let issued = try await store.createKey(memberID: member.id, name: "narrow", expiresAt: nil,
                                                limits: Limits(allowedModels: ["some-other-model"]), by: nil)
         try await withApp { client in
-            let r = try await self.complete(client, key: issued.secret)
+            let r = try await complete(client, key: issued.secret)
             XCTAssertEqual(r.status, .forbidden)
             XCTAssertTrue(String(buffer: r.body).contains("model_not_allowed"))
-            let models = try await client.execute(uri: "/v1/models", method: .get, headers: self.bearer(issued.secret)) { String(buffer: $0.body) }
+            let models = try await client.execute(uri: "/v1/models", method: .get, headers: bearer(issued.secret)) { String(buffer: $0.body) }
             XCTAssertFalse(models.contains("\"tiny\""), models)
         }
     }
@@ -110,12 +103,12 @@ final class AccessGateTests: XCTestCase {
         let issued = try await store.createKey(memberID: member.id, name: "k", expiresAt: nil, limits: .none, by: nil)
         try await withApp { client in
             for remaining in ["1", "0"] {
-                let r = try await self.complete(client, key: issued.secret)
+                let r = try await complete(client, key: issued.secret)
                 XCTAssertEqual(r.status, .ok)
                 XCTAssertEqual(r.headers[HTTPField.Name("x-ratelimit-limit-requests")!], "2")
                 XCTAssertEqual(r.headers[HTTPField.Name("x-ratelimit-remaining-requests")!], remaining)
             }
-            let limited = try await self.complete(client, key: issued.secret)
+            let limited = try await complete(client, key: issued.secret)
             XCTAssertEqual(limited.status, .tooManyRequests)
             XCTAssertGreaterThanOrEqual(Int(limited.headers[.retryAfter] ?? "") ?? 0, 1)
             XCTAssertEqual(limited.headers[HTTPField.Name("x-ratelimit-remaining-requests")!], "0")
@@ -127,9 +120,9 @@ final class AccessGateTests: XCTestCase {
         try await store.setLimits(memberID: member.id, limits: Limits(requestsPerMinute: 100), by: nil)
         let issued = try await store.createKey(memberID: member.id, name: "k", expiresAt: nil, limits: Limits(requestsPerMinute: 1), by: nil)
         try await withApp { client in
-            let first = try await self.complete(client, key: issued.secret)
+            let first = try await complete(client, key: issued.secret)
             XCTAssertEqual(first.status, .ok)
-            let second = try await self.complete(client, key: issued.secret)
+            let second = try await complete(client, key: issued.secret)
             XCTAssertEqual(second.status, .tooManyRequests)
         }
     }
@@ -139,9 +132,9 @@ final class AccessGateTests: XCTestCase {
         let issued = try await store.createKey(memberID: member.id, name: "k", expiresAt: nil, limits: .none, by: nil)
         try await withApp { client in
             // "Hello there" is more than five tokens with two generated: the window is spent.
-            let first = try await self.complete(client, key: issued.secret)
+            let first = try await complete(client, key: issued.secret)
             XCTAssertEqual(first.status, .ok)
-            let second = try await self.complete(client, key: issued.secret)
+            let second = try await complete(client, key: issued.secret)
             XCTAssertEqual(second.status, .tooManyRequests)
             XCTAssertTrue(String(buffer: second.body).contains("tokens per minute"), String(buffer: second.body))
             XCTAssertEqual(second.headers[HTTPField.Name("x-ratelimit-remaining-tokens")!], "0")
@@ -152,7 +145,7 @@ final class AccessGateTests: XCTestCase {
         let issued = try await store.createKey(memberID: member.id, name: "k", expiresAt: nil, limits: .none, by: nil)
         let store = self.store!, memberID = member.id
         try await withApp { client in
-            let r = try await self.complete(client, key: issued.secret, maxTokens: 3)
+            let r = try await complete(client, key: issued.secret, maxTokens: 3)
             XCTAssertEqual(r.status, .ok)
             let body = String(buffer: r.body)
             let promptTokens = Int(body.firstMatch(of: /"prompt_tokens":(\d+)/)!.1)!
@@ -172,4 +165,12 @@ final class AccessGateTests: XCTestCase {
             XCTAssertNotNil(keys.first?.lastUsedAt)
         }
     }
+}
+
+private func bearer(_ key: String) -> HTTPFields { [.authorization: "Bearer \(key)"] }
+
+private func complete(_ client: any TestClientProtocol, key: String, maxTokens: Int = 2) async throws -> TestResponse {
+    try await client.execute(uri: "/v1/completions", method: .post,
+                             headers: [.authorization: "Bearer \(key)", .contentType: "application/json"],
+                             body: ByteBuffer(string: #"{"model": "tiny", "prompt": "Hello there", "max_tokens": \#(maxTokens), "temperature": 0}"#))
 }

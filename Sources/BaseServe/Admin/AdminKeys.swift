@@ -9,16 +9,23 @@ struct AdminKeys: AsyncParsableCommand {
 
     func run() async throws {
         let (keys, emails) = try await withStore(access) { store -> ([APIKey], [String: String]) in
-            let keys = try await member.map { try await store.keys(memberID: findMember(store, $0).id) } ?? store.allKeys()
-            let emails = Dictionary(try await store.members().map { ($0.id, $0.email) }, uniquingKeysWith: { a, _ in a })
+            let keys: [APIKey]
+            if let member {
+                keys = try await store.keys(memberID: findMember(store, member).id)
+            } else {
+                keys = try await store.allKeys()
+            }
+            var emails: [String: String] = [:]
+            for m in try await store.members() { emails[m.id] = m.email }
             return (keys, emails)
         }
         let now = Date()
-        printTable(["KEY", "NAME", "MEMBER", "STATUS", "CREATED", "LAST USED", "EXPIRES", "REQUESTS", "TOKENS"], keys.map { k in
-            [k.displayPrefix, k.name, emails[k.memberID] ?? k.memberID,
-             k.revokedAt != nil ? "revoked" : (k.isUsable(at: now) ? "active" : "expired"),
-             shortDate(k.createdAt), shortDate(k.lastUsedAt), shortDate(k.expiresAt), String(k.requests), String(k.tokens)]
-        })
+        let rows: [[String]] = keys.map { k in
+            let status = k.revokedAt != nil ? "revoked" : (k.isUsable(at: now) ? "active" : "expired")
+            return [k.displayPrefix, k.name, emails[k.memberID] ?? k.memberID, status, shortDate(k.createdAt),
+                    shortDate(k.lastUsedAt), shortDate(k.expiresAt), String(k.requests), String(k.tokens)]
+        }
+        printTable(["KEY", "NAME", "MEMBER", "STATUS", "CREATED", "LAST USED", "EXPIRES", "REQUESTS", "TOKENS"], rows)
     }
 }
 
@@ -43,15 +50,17 @@ struct AdminUsage: AsyncParsableCommand {
 
     func run() async throws {
         guard (1...3660).contains(days) else { throw ValidationError("--days must be between 1 and 3660") }
-        let usage = try await withStore(access) { store in
-            let id = try await member.map { try await findMember(store, $0).id }
+        let usage = try await withStore(access) { store -> [DailyUsage] in
+            var id: String?
+            if let member { id = try await findMember(store, member).id }
             return try await store.dailyUsage(memberID: id, days: days, now: Date())
         }
-        printTable(["DAY", "REQUESTS", "PROMPT TOKENS", "COMPLETION TOKENS"], usage.map {
-            [$0.day, String($0.requests), String($0.promptTokens), String($0.completionTokens)]
-        })
-        let total = usage.reduce((0, 0, 0)) { ($0.0 + $1.requests, $0.1 + $1.promptTokens, $0.2 + $1.completionTokens) }
-        print("total: \(total.0) requests, \(total.1) prompt tokens, \(total.2) completion tokens")
+        let rows: [[String]] = usage.map { [$0.day, String($0.requests), String($0.promptTokens), String($0.completionTokens)] }
+        printTable(["DAY", "REQUESTS", "PROMPT TOKENS", "COMPLETION TOKENS"], rows)
+        let requests = usage.reduce(0) { $0 + $1.requests }
+        let prompt = usage.reduce(0) { $0 + $1.promptTokens }
+        let completion = usage.reduce(0) { $0 + $1.completionTokens }
+        print("total: \(requests) requests, \(prompt) prompt tokens, \(completion) completion tokens")
     }
 }
 
@@ -62,8 +71,9 @@ struct AdminAudit: AsyncParsableCommand {
 
     func run() async throws {
         let entries = try await withStore(access) { try await $0.auditLog(limit: max(1, limit)) }
-        printTable(["TIME", "WHO", "ACTION", "TARGET", "DETAIL"], entries.map {
+        let rows: [[String]] = entries.map {
             [shortDate($0.time), $0.actorEmail ?? "command line", $0.action, $0.target, $0.detail ?? ""]
-        })
+        }
+        printTable(["TIME", "WHO", "ACTION", "TARGET", "DETAIL"], rows)
     }
 }

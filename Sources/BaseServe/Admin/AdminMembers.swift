@@ -40,11 +40,13 @@ struct AdminMembers: AsyncParsableCommand {
 
     func run() async throws {
         let members = try await withStore(access) { try await $0.members() }
-        printTable(["ID", "EMAIL", "NAME", "ROLE", "STATUS", "REQ/MIN", "TOK/MIN", "TOK/DAY", "MODELS", "SINCE"], members.map { m in
-            [m.id, m.email, m.name, m.isAdmin ? "admin" : "member", m.status.rawValue, limit(m.limits.requestsPerMinute),
-             limit(m.limits.tokensPerMinute), limit(m.limits.tokensPerDay), m.limits.allowedModels?.joined(separator: ",") ?? "all",
-             shortDate(m.createdAt)]
-        })
+        let rows: [[String]] = members.map { m in
+            let role = m.isAdmin ? "admin" : "member"
+            let models = m.limits.allowedModels?.joined(separator: ",") ?? "all"
+            return [m.id, m.email, m.name, role, m.status.rawValue, limit(m.limits.requestsPerMinute),
+                    limit(m.limits.tokensPerMinute), limit(m.limits.tokensPerDay), models, shortDate(m.createdAt)]
+        }
+        printTable(["ID", "EMAIL", "NAME", "ROLE", "STATUS", "REQ/MIN", "TOK/MIN", "TOK/DAY", "MODELS", "SINCE"], rows)
     }
 }
 

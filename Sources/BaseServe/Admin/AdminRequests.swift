@@ -70,8 +70,9 @@ struct AdminInvites: AsyncParsableCommand {
     func run() async throws {
         let invites = try await withStore(access) { try await $0.invites() }
         let now = Date()
-        printTable(["ID", "EMAIL", "STATE", "CREATED", "EXPIRES"], invites.map {
+        let rows: [[String]] = invites.map {
             [$0.id, $0.email, $0.state(at: now).rawValue, shortDate($0.createdAt), shortDate($0.expiresAt)]
-        })
+        }
+        printTable(["ID", "EMAIL", "STATE", "CREATED", "EXPIRES"], rows)
     }
 }
