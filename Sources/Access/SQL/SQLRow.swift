@@ -1,3 +1,5 @@
+import Foundation
+
 /// One result row: column names in the order the query gave them, and values.
 /// Accessors throw when a column is missing or of the wrong kind, which is a
 /// bug in the store's SQL, never a state of the data.
