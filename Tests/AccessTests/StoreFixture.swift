@@ -101,7 +101,7 @@ func midMinute() -> Date {
     return Date(unixMilliseconds: ms - ms % 60_000 + 30_000)
 }
 
-func expectAccessError(_ expected: AccessError, _ body: () async throws -> some Any,
+func expectAccessError<T>(_ expected: AccessError, _ body: () async throws -> T,
                        sourceLocation: SourceLocation = #_sourceLocation) async {
     do {
         _ = try await body()

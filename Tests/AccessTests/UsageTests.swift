@@ -10,7 +10,7 @@ import Testing
             let bob = try await makeMember(store, email: "bob@example.com")
             let key = try await store.createKey(memberID: ada.id, name: "k", expiresAt: nil, limits: .none, by: nil)
             // Noon UTC on a fixed day, and the two days before.
-            let today = Date(timeIntervalSince1970: 1_767_268_800 + 12 * 3600)  // 2026-01-01 12:00 UTC
+            let today = Date(timeIntervalSince1970: 1_767_225_600 + 12 * 3600)  // 2026-01-01 12:00 UTC
             let yesterday = today.addingTimeInterval(-86_400)
             func use(_ member: Member, _ keyID: String?, _ prompt: Int, _ completion: Int, _ time: Date) async throws {
                 try await store.record(UsageRecord(memberID: member.id, keyID: keyID, model: "llama", route: "/v1/completions",

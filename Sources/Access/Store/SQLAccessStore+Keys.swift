@@ -77,11 +77,11 @@ extension SQLAccessStore {
         guard constantTimeEqual(stored, Array(format.secretDigest.utf8)) else { return nil }
         var apiKey = try Self.key(row)
         guard apiKey.isUsable(at: time),
-              let member = try await member(id: apiKey.memberID), member.status == .active else { return nil }
+              let owner = try await member(id: apiKey.memberID), owner.status == .active else { return nil }
         // Monotonic: concurrent requests never move it backwards.
         try await query("UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
                         [.time(time), .text(apiKey.id), .time(time)])
         apiKey.lastUsedAt = Date(unixMilliseconds: time.unixMilliseconds)
-        return KeyAuthentication(key: apiKey, member: member, limits: apiKey.limits.overriding(member.limits))
+        return KeyAuthentication(key: apiKey, member: owner, limits: apiKey.limits.overriding(owner.limits))
     }
 }

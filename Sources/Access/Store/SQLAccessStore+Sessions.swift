@@ -39,8 +39,8 @@ extension SQLAccessStore {
             [.text(SecretToken.digest(token)), .time(time)]).first else { return nil }
         let session = Session(memberID: try row.text("member_id"), csrfToken: try row.text("csrf_token"),
                               createdAt: try row.time("created_at"), expiresAt: try row.time("expires_at"))
-        guard let member = try await self.member(id: session.memberID), member.status == .active else { return nil }
-        return (session, member)
+        guard let owner = try await member(id: session.memberID), owner.status == .active else { return nil }
+        return (session, owner)
     }
 
     public func deleteSession(token: String) async throws {
