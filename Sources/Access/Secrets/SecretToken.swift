@@ -1,3 +1,4 @@
+import API
 /// Invite, session, setup and CSRF tokens: 32 random base62 characters
 /// (about 190 bits). Only the SHA-256 of a token is stored, so a copy of the
 /// database lets nobody in.
