@@ -46,9 +46,9 @@ struct MemberAccount: RequestAccount {
         }
         switch decision {
         case .allowed(let status):
-            return .allowed(status.report)
+            return .allowed(status)
         case .limited(let status, let limit, let retryAfter):
-            return .limited(status.report, limit: limit, retryAfterSeconds: retryAfter)
+            return .limited(status, limit: limit, retryAfterSeconds: retryAfter)
         }
     }
 
@@ -63,12 +63,5 @@ struct MemberAccount: RequestAccount {
             // The response is already written; the operator must hear of it.
             logger.error("usage of key \(authentication.key.displayPrefix) could not be recorded: \(error)")
         }
-    }
-}
-
-extension LimitStatus {
-    var report: RateLimitReport {
-        RateLimitReport(requestLimit: requestLimit, requestsRemaining: requestsRemaining, tokenLimit: tokenLimit,
-                        tokensRemaining: tokensRemaining)
     }
 }

@@ -1,3 +1,4 @@
+import API
 import Foundation
 
 /// A person with an account: a member, and perhaps an admin.
@@ -268,17 +269,5 @@ public enum LimitDecision: Sendable, Equatable {
     case limited(LimitStatus, limit: String, retryAfterSeconds: Int)
 }
 
-/// What the `x-ratelimit-*` headers report (nil: no such limit).
-public struct LimitStatus: Sendable, Equatable {
-    public var requestLimit: Int?
-    public var requestsRemaining: Int?
-    public var tokenLimit: Int?
-    public var tokensRemaining: Int?
-
-    public init(requestLimit: Int? = nil, requestsRemaining: Int? = nil, tokenLimit: Int? = nil, tokensRemaining: Int? = nil) {
-        self.requestLimit = requestLimit
-        self.requestsRemaining = requestsRemaining
-        self.tokenLimit = tokenLimit
-        self.tokensRemaining = tokensRemaining
-    }
-}
+/// What the `x-ratelimit-*` headers report (nil: no such limit): the API's own type.
+public typealias LimitStatus = RateLimitReport
