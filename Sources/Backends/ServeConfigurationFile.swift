@@ -36,6 +36,11 @@ public struct ServeConfigurationFile: Sendable, Equatable {
     public var localModels: [LocalModel] = []
     public var upstreams: [UpstreamConfiguration] = []
 
+    public init(localModels: [LocalModel] = [], upstreams: [UpstreamConfiguration] = []) {
+        self.localModels = localModels
+        self.upstreams = upstreams
+    }
+
     static let localKeys: Set<String> = ["name", "path"]
     static let upstreamKeys: Set<String> = [
         "name", "url", "urls", "kind", "api_key", "api_key_env", "served_model_name", "max_model_len", "vocab_size",

@@ -191,7 +191,8 @@ public struct TOMLSubset {
         case "{": return try inlineTable()
         default:
             var word = ""
-            while let d = current, !" \t\r\n,]}#".contains(d) {
+            // Characters, not a string: in a string "\r\n" would be one character.
+            while let d = current, ![" ", "\t", "\r", "\n", ",", "]", "}", "#"].contains(d) {
                 word.append(d)
                 advance()
             }

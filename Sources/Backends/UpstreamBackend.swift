@@ -226,7 +226,21 @@ public final class UpstreamBackend: Backend {
         let task = Task { [pool, client] in
             defer { pool.release(replica) }
             do {
-                if stream { try await relay.relayStream(response.body) } else { try await relay.relayWhole(response.body) }
+                // The client's deadline covers only the response head: the body gets the same time here.
+                let limit = configuration.timeoutSeconds
+                let name = descriptor.name
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        if stream { try await relay.relayStream(response.body) } else { try await relay.relayWhole(response.body) }
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: .milliseconds(Int(limit * 1000)))
+                        throw BackendError.upstreamTimeout(
+                            "The upstream of model `\(name)` at \(UpstreamClient.host(url)) did not answer within \(limit) s.")
+                    }
+                    try await group.next()
+                    group.cancelAll()
+                }
                 continuation.finish()
             } catch is CancellationError {
                 continuation.finish()

@@ -20,7 +20,7 @@ public enum UpstreamKind: String, Sendable, Equatable, CaseIterable {
     }
 
     /// The path probed by the health check: OpenAI-style servers need not have `/health`.
-    var defaultHealthPath: String { self == .openai ? "/v1/models" : "/health" }
+    public var defaultHealthPath: String { self == .openai ? "/v1/models" : "/health" }
 }
 
 /// What an upstream can do beyond plain generation. A request that needs a

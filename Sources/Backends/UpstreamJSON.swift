@@ -15,15 +15,16 @@ enum UpstreamJSON {
     /// A float as the decimal a person would write (0.7, not 0.699999988).
     static func number(_ x: Float) -> Double { Double("\(x)") ?? Double(x) }
 
+    // No `is Bool` test: on Linux every NSNumber passes it, and no field read as a number is a boolean.
     static func int(_ v: Any?) -> Int? {
-        guard let n = v as? NSNumber, !(v is Bool) else { return nil }
+        guard let n = v as? NSNumber else { return nil }
         let d = n.doubleValue
         guard d.isFinite, d == d.rounded(), abs(d) < 9e15 else { return nil }
         return Int(d)
     }
 
     static func double(_ v: Any?) -> Double? {
-        guard let n = v as? NSNumber, !(v is Bool) else { return nil }
+        guard let n = v as? NSNumber else { return nil }
         return n.doubleValue
     }
 
