@@ -37,6 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
     var noPrefixCache = false
     @Option(name: .long, help: ArgumentHelp("An accepted API key (repeatable).", valueName: "key")) var apiKey: [String] = []
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @OptionGroup var modelSources: ModelSourceOptions
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
@@ -62,7 +63,8 @@ struct ServeCommand: AsyncParsableCommand {
 
         var backends: [any Backend] = []
         do {
-            for spec in model.isEmpty ? [ModelOptions.defaultModel] : model {
+            let configured = try modelSources.load()
+            for spec in model.isEmpty && !modelSources.isUsed ? [ModelOptions.defaultModel] : model + configured.localModelSpecs {
                 let (name, path) = Self.nameAndPath(spec)
                 guard !backends.contains(where: { $0.descriptor.name == name }) else {
                     throw CommandFailure("two models are named \(name); name them with --model NAME=PATH")
@@ -70,6 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
                 let engine = try ModelOptions(model: path, threads: threads, kvCacheMB: kvCacheMB, noPrefixCache: noPrefixCache).load()
                 backends.append(try LocalBackend(engine: engine, name: name, maxModelLength: maxModelLen))
             }
+            backends += try await configured.upstreamBackends(after: backends.map(\.descriptor.name), logger: logger)
         } catch let error as BackendError {
             if case .invalidRequest(let message, _) = error { printError("baseserve: \(message)") } else { printError("baseserve: \(error)") }
             throw ExitCode.failure
