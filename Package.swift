@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Reading .gguf files: header, metadata, tensor table, memory-mapped data.
@@ -43,9 +44,12 @@ let package = Package(
         .target(name: "Model", dependencies: ["GGUF", "Kernels"]),
         // Scoring and generation on top of the model and tokenizer.
         .target(name: "Engine", dependencies: ["GGUF", "Tokenizer", "Kernels", "Model"]),
-        // One protocol for "something that completes": the local engine now, an
-        // upstream OpenAI-compatible server later.
-        .target(name: "Backends", dependencies: ["Engine", "Tokenizer"]),
+        // One protocol for "something that completes": the local engine, and
+        // upstream OpenAI-compatible servers (vLLM, llama.cpp) reached over HTTP.
+        .target(
+            name: "Backends",
+            dependencies: ["Engine", "Tokenizer", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
         // The OpenAI-compatible HTTP API: wire types, validation, routes, SSE, errors.
         .target(
             name: "API",

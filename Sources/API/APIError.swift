@@ -28,7 +28,9 @@ public struct APIError: Error, Sendable, Equatable {
         case 403: return "permission_error"
         case 404: return "not_found_error"
         case 429: return "rate_limit_error"
+        case 502: return "upstream_error"
         case 503: return "service_unavailable_error"
+        case 504: return "upstream_timeout_error"
         default: return "internal_server_error"
         }
     }
@@ -53,7 +55,7 @@ public struct APIError: Error, Sendable, Equatable {
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: json.serialized)))
     }
 
-    /// Any error as an API error: ours as they are, backend refusals as 400/503,
+    /// Any error as an API error: ours as they are, backend refusals as 400/503, upstream failures as 502/504,
     /// Hummingbird's HTTP errors with their status, anything else as a 500.
     public init(_ error: any Error) {
         switch error {
@@ -64,6 +66,8 @@ public struct APIError: Error, Sendable, Equatable {
             case .invalidRequest(let message, let param): self = .invalid(message, param: param)
             case .unavailable(let message): self.init(status: .serviceUnavailable, message: message)
             case .failed(let message): self.init(status: .internalServerError, message: message)
+            case .upstreamFailure(let message): self.init(status: .badGateway, message: message)
+            case .upstreamTimeout(let message): self.init(status: .gatewayTimeout, message: message)
             }
         case let e as HTTPError:
             self.init(status: e.status, message: e.body ?? APIError.defaultMessage(for: e.status))

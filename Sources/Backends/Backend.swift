@@ -1,5 +1,5 @@
-/// Something that completes text for the API: the local engine, or later an
-/// upstream OpenAI-compatible server. The API layer talks only to this protocol,
+/// Something that completes text for the API: the local engine, or an upstream
+/// OpenAI-compatible server (`UpstreamBackend`). The API layer talks only to this protocol,
 /// with validated typed requests, and never learns which kind it has.
 public protocol Backend: Sendable {
     /// The model this backend serves, as `/v1/models` lists it.
@@ -110,6 +110,11 @@ public enum BackendError: Error, Sendable, Equatable {
     case failed(String)
     /// The backend is stopping or overloaded (503).
     case unavailable(String)
+    /// An upstream server failed, refused BaseServe's credentials, or could not
+    /// be reached (502). The message never holds the upstream's API key.
+    case upstreamFailure(String)
+    /// An upstream server did not answer within its configured time (504).
+    case upstreamTimeout(String)
 }
 
 /// The events of one completion request, and a way to stop its work early.

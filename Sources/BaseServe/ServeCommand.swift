@@ -48,6 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
     var smtpURL: String? = ProcessInfo.processInfo.environment["BASESERVE_SMTP_URL"]
     @Option(name: .long, help: "Days to keep per-request usage rows (daily totals are kept).") var usageRetentionDays = 90
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @OptionGroup var modelSources: ModelSourceOptions
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
@@ -82,7 +83,8 @@ struct ServeCommand: AsyncParsableCommand {
 
         var backends: [any Backend] = []
         do {
-            for spec in model.isEmpty ? [ModelOptions.defaultModel] : model {
+            let configured = try modelSources.load()
+            for spec in model.isEmpty && !modelSources.isUsed ? [ModelOptions.defaultModel] : model + configured.localModelSpecs {
                 let (name, path) = Self.nameAndPath(spec)
                 guard !backends.contains(where: { $0.descriptor.name == name }) else {
                     throw CommandFailure("two models are named \(name); name them with --model NAME=PATH")
@@ -90,6 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
                 let engine = try ModelOptions(model: path, threads: threads, kvCacheMB: kvCacheMB, noPrefixCache: noPrefixCache).load()
                 backends.append(try LocalBackend(engine: engine, name: name, maxModelLength: maxModelLen))
             }
+            backends += try await configured.upstreamBackends(after: backends.map(\.descriptor.name), logger: logger)
         } catch let error as BackendError {
             if case .invalidRequest(let message, _) = error { printError("baseserve: \(message)") } else { printError("baseserve: \(error)") }
             throw ExitCode.failure
