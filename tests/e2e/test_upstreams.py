@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,6 +38,9 @@ class Process:
     """One server process on a loopback port, its output in .build/<name>.log."""
 
     def __init__(self, name, args, port, health="/health"):
+        if args[1:2] == ["serve"]:
+            # Each BaseServe keeps its access database in a folder of its own.
+            args = args + ["--data-dir", tempfile.mkdtemp(prefix=f"baseserve-{name}-")]
         self.name, self.args, self.port, self.health = name, args, port, health
         self.base = f"http://127.0.0.1:{port}"
         self.proc = None
