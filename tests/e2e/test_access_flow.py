@@ -235,6 +235,8 @@ def test_limits_hold_under_a_burst_of_20_clients(access_server):
     usage = admin("usage", "--member", "burst@lab.test", "--days", "1")
     # Every request is recorded, the refused ones too.
     assert re.search(r"total: 20 requests", usage), usage
+    # A key's own limits override the member's.
+    assert "tokens/day 100" in admin("key-limits", key.split("_")[1], "--tokens-per-day", "100")
 
 
 def _db_args(server):

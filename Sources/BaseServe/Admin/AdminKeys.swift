@@ -35,8 +35,7 @@ struct AdminRevokeKey: AsyncParsableCommand {
     @Argument(help: "The key's id, or its listed prefix bsk_<id>_….") var key: String
 
     func run() async throws {
-        var id = key
-        if id.hasPrefix("bsk_") { id = String(id.dropFirst(4).prefix { $0 != "_" }) }
+        let id = keyID(key)
         try await withStore(access) { try await $0.revokeKey(id: id, memberID: nil, by: nil) }
         print("revoked bsk_\(id)_…")
     }
@@ -76,4 +75,37 @@ struct AdminAudit: AsyncParsableCommand {
         }
         printTable(["TIME", "WHO", "ACTION", "TARGET", "DETAIL"], rows)
     }
+}
+
+struct AdminKeyLimits: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "key-limits", abstract: "Override a member's limits for one key ('none' falls back to the member's).",
+        discussion: "Example: baseserve admin key-limits bsk_AbC123xy --requests-per-minute 10 --models smollm2-135m-instruct")
+    @OptionGroup var access: AccessOptions
+    @Argument(help: "The key's id, or its listed prefix bsk_<id>_….") var key: String
+    @Option(name: .long, help: "Requests per minute.") var requestsPerMinute: String?
+    @Option(name: .long, help: "Prompt plus completion tokens per minute.") var tokensPerMinute: String?
+    @Option(name: .long, help: "Prompt plus completion tokens per UTC day.") var tokensPerDay: String?
+    @Option(name: .long, help: "Comma-separated models this key may use ('all': the member's).") var models: String?
+
+    func run() async throws {
+        let id = keyID(key)
+        let limits = try await withStore(access) { store -> Limits in
+            guard var limits = try await store.allKeys().first(where: { $0.id == id })?.limits else {
+                throw CommandFailure("no key bsk_\(id)_…")
+            }
+            if let v = requestsPerMinute { limits.requestsPerMinute = try AdminLimits.parse(v, "--requests-per-minute") }
+            if let v = tokensPerMinute { limits.tokensPerMinute = try AdminLimits.parse(v, "--tokens-per-minute") }
+            if let v = tokensPerDay { limits.tokensPerDay = try AdminLimits.parse(v, "--tokens-per-day") }
+            if let v = models { limits.allowedModels = AdminLimits.modelList(v) }
+            try await store.setKeyLimits(id: id, limits: limits, by: nil)
+            return limits
+        }
+        print("bsk_\(id)_…: requests/min \(limit(limits.requestsPerMinute)), tokens/min \(limit(limits.tokensPerMinute)), tokens/day \(limit(limits.tokensPerDay)), models \(limits.allowedModels?.joined(separator: ",") ?? "the member's")")
+    }
+}
+
+/// A key's id from `bsk_<id>_…` or the bare id.
+func keyID(_ given: String) -> String {
+    given.hasPrefix("bsk_") ? String(given.dropFirst(4).prefix { $0 != "_" }) : given
 }

@@ -100,14 +100,17 @@ struct AdminLimits: AsyncParsableCommand {
             if let v = requestsPerMinute { m.limits.requestsPerMinute = try Self.parse(v, "--requests-per-minute") }
             if let v = tokensPerMinute { m.limits.tokensPerMinute = try Self.parse(v, "--tokens-per-minute") }
             if let v = tokensPerDay { m.limits.tokensPerDay = try Self.parse(v, "--tokens-per-day") }
-            if let v = models {
-                let list = v.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                m.limits.allowedModels = (v == "all" || list.isEmpty) ? nil : list
-            }
+            if let v = models { m.limits.allowedModels = Self.modelList(v) }
             try await store.setLimits(memberID: m.id, limits: m.limits, by: nil)
             return m
         }
         print("\(m.email): requests/min \(limit(m.limits.requestsPerMinute)), tokens/min \(limit(m.limits.tokensPerMinute)), tokens/day \(limit(m.limits.tokensPerDay)), models \(m.limits.allowedModels?.joined(separator: ",") ?? "all")")
+    }
+
+    /// Comma-separated model names; 'all' or nothing: no restriction.
+    static func modelList(_ value: String) -> [String]? {
+        let list = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return (value == "all" || list.isEmpty) ? nil : list
     }
 
     static func parse(_ value: String, _ option: String) throws -> Int? {
