@@ -77,11 +77,7 @@ public final class LocalBackend: Backend {
 
     func prepare(_ request: CompletionRequest) throws -> [PreparedPrompt] {
         let limit = descriptor.maxModelLength
-        if let t = request.truncatePromptTokens, t > limit {
-            throw BackendError.invalidRequest(
-                "truncate_prompt_tokens value (\(t)) is greater than max_model_len (\(limit)). Please, select a smaller truncation size.",
-                param: "truncate_prompt_tokens")
-        }
+        try request.checkTruncation(limit: limit)
         if let bad = request.logitBias.keys.first(where: { !tokenizer.isValid($0) }) {
             throw BackendError.invalidRequest(
                 "Token id \(bad) in logit_bias is out of vocabulary (the model has \(tokenizer.vocabularySize) tokens).",
@@ -94,20 +90,7 @@ public final class LocalBackend: Backend {
                 ids = Array(ids.suffix(t))
                 truncated = true
             }
-            guard !ids.isEmpty else {
-                throw BackendError.invalidRequest("The prompt is empty: give at least one token.", param: "prompt")
-            }
-            guard ids.count <= limit else {
-                throw BackendError.invalidRequest(
-                    "This model's maximum context length is \(limit) tokens. However, your request has \(ids.count) input tokens. Please reduce the length of the input.",
-                    param: "prompt")
-            }
-            let maxTokens = request.maxTokens ?? (limit - ids.count)
-            guard ids.count + maxTokens <= limit else {
-                throw BackendError.invalidRequest(
-                    "This model's maximum context length is \(limit) tokens. However, you requested \(ids.count + maxTokens) tokens (\(ids.count) in the prompt, \(maxTokens) in the completion). Please reduce the length of the prompt or completion.",
-                    param: "max_tokens")
-            }
+            let maxTokens = try request.completionBudget(promptLength: ids.count, limit: limit)
             if maxTokens == 0, !request.echo {
                 throw BackendError.invalidRequest(
                     "max_tokens is 0 and echo is false: there is nothing to return. Set echo to true to score the prompt.",

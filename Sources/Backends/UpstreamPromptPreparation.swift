@@ -28,11 +28,7 @@ struct UpstreamPromptPreparation {
     func prepare(_ request: CompletionRequest) async throws -> Prepared {
         let model = backend.descriptor
         let limit = model.maxModelLength
-        if let t = request.truncatePromptTokens, t > limit {
-            throw BackendError.invalidRequest(
-                "truncate_prompt_tokens value (\(t)) is greater than max_model_len (\(limit)). Please, select a smaller truncation size.",
-                param: "truncate_prompt_tokens")
-        }
+        try request.checkTruncation(limit: limit)
         try backend.checkVocabulary(Array(request.logitBias.keys), param: "logit_bias")
         var upstreamTruncation: Int?
         var computedMaxTokens: [Int] = []
@@ -57,20 +53,7 @@ struct UpstreamPromptPreparation {
                 }
             }
             if let ids {
-                guard !ids.isEmpty else {
-                    throw BackendError.invalidRequest("The prompt is empty: give at least one token.", param: "prompt")
-                }
-                guard ids.count <= limit else {
-                    throw BackendError.invalidRequest(
-                        "This model's maximum context length is \(limit) tokens. However, your request has \(ids.count) input tokens. Please reduce the length of the input.",
-                        param: "prompt")
-                }
-                let maxTokens = request.maxTokens ?? (limit - ids.count)
-                guard ids.count + maxTokens <= limit else {
-                    throw BackendError.invalidRequest(
-                        "This model's maximum context length is \(limit) tokens. However, you requested \(ids.count + maxTokens) tokens (\(ids.count) in the prompt, \(maxTokens) in the completion). Please reduce the length of the prompt or completion.",
-                        param: "max_tokens")
-                }
+                let maxTokens = try request.completionBudget(promptLength: ids.count, limit: limit)
                 if request.minTokens > maxTokens {
                     throw BackendError.invalidRequest(
                         "min_tokens (\(request.minTokens)) must be less than or equal to max_tokens (\(maxTokens)).", param: "min_tokens")
