@@ -19,6 +19,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import MODEL, ROOT, TOLERANCE, Server, _free_port
 
@@ -112,8 +114,22 @@ def fill(browser, **fields):
 
 
 def submit(browser, form_action=None):
+    """Submits a form and waits for the page it leads to."""
     form = browser.find_element(By.CSS_SELECTOR, f'form[action="{form_action}"]') if form_action else browser.find_element(By.TAG_NAME, "form")
-    form.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
+    _then_wait_for_next_page(browser, form.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click)
+
+
+def click(browser, xpath):
+    """Clicks a button that submits its form, and waits for the page it leads to."""
+    _then_wait_for_next_page(browser, browser.find_element(By.XPATH, xpath).click)
+
+
+def _then_wait_for_next_page(browser, action):
+    # A mark on the old page's window: a new page has a new window object without it.
+    browser.execute_script("window.__baseserveOldPage = true")
+    action()
+    WebDriverWait(browser, 60, ignored_exceptions=(WebDriverException,)).until(
+        lambda b: b.execute_script("return window.__baseserveOldPage === undefined && document.readyState === 'complete'"))
 
 
 def test_request_invite_key_use_revoke(access_server, smtp, browsers, golden):
@@ -145,7 +161,7 @@ def test_request_invite_key_use_revoke(access_server, smtp, browsers, golden):
     shot(admin, db, "04-admin-requests")
     page = admin.page_source
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
-    admin.find_element(By.XPATH, "//button[normalize-space()='Approve and invite']").click()
+    click(admin, "//button[normalize-space()='Approve and invite']")
     link = admin.find_element(By.ID, "invite-link").text.strip()
     shot(admin, db, "05-approved")
     assert link.startswith(server.base + "/invite/"), link
@@ -189,7 +205,7 @@ def test_request_invite_key_use_revoke(access_server, smtp, browsers, golden):
 
     # Revoked in the page: the very next call is refused.
     member.get(server.base + "/dashboard")
-    member.find_element(By.XPATH, "//button[normalize-space()='Revoke']").click()
+    click(member, "//button[normalize-space()='Revoke']")
     shot(member, db, "11-revoked")
     with pytest.raises(openai.AuthenticationError):
         client.completions.create(model=MODEL, prompt="Hello", max_tokens=1)
