@@ -116,23 +116,35 @@ struct ChoiceResult {
 /// `prompt_logprobs` in the API's shape: `null` for position 0, then per position
 /// the top-k keyed by token id in rank order, followed by the actual token when
 /// it ranks below them (so k or k+1 members). Also what `baseserve score --json` prints.
+///
+/// Each position is written out as soon as it is built: an 8,000-token prompt
+/// with k = 20 would otherwise hold some 170,000 small JSON values at once.
 public func promptLogprobs(_ scores: [ScoredToken?], topK k: Int) -> JSON {
-    .array(scores.map { entry in
-        guard let s = entry else { return .null }
-        var members: [(String, JSON)] = []
-        func member(_ t: TokenLogprob, _ rank: Int) {
-            members.append((String(t.id), .object([
-                ("logprob", .logprob(t.logprob)), ("rank", .int(rank)), ("decoded_token", .string(t.text)),
-            ])))
-        }
-        let top = Array(s.top.prefix(k))
-        // Tied logprobs share a rank: 1 + the number strictly greater.
-        var rank = 1
-        for (i, t) in top.enumerated() {
-            if i > 0, t.logprob < top[i - 1].logprob { rank = i + 1 }
-            member(t, t.id == s.token.id ? s.rank : rank)
-        }
-        if !top.contains(where: { $0.id == s.token.id }) { member(s.token, s.rank) }
-        return .object(members)
-    })
+    var text = "["
+    for (i, entry) in scores.enumerated() {
+        if i > 0 { text += "," }
+        promptLogprobEntry(entry, topK: k).write(into: &text)
+    }
+    text += "]"
+    return .written(text)
+}
+
+/// One position of `prompt_logprobs`.
+public func promptLogprobEntry(_ entry: ScoredToken?, topK k: Int) -> JSON {
+    guard let s = entry else { return .null }
+    var members: [(String, JSON)] = []
+    func member(_ t: TokenLogprob, _ rank: Int) {
+        members.append((String(t.id), .object([
+            ("logprob", .logprob(t.logprob)), ("rank", .int(rank)), ("decoded_token", .string(t.text)),
+        ])))
+    }
+    let top = Array(s.top.prefix(k))
+    // Tied logprobs share a rank: 1 + the number strictly greater.
+    var rank = 1
+    for (i, t) in top.enumerated() {
+        if i > 0, t.logprob < top[i - 1].logprob { rank = i + 1 }
+        member(t, t.id == s.token.id ? s.rank : rank)
+    }
+    if !top.contains(where: { $0.id == s.token.id }) { member(s.token, s.rank) }
+    return .object(members)
 }

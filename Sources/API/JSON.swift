@@ -12,6 +12,10 @@ public enum JSON: Sendable, Equatable {
     case array([JSON])
     /// Members in order.
     case object([(String, JSON)])
+    /// JSON text already written: a large value (a long prompt's
+    /// `prompt_logprobs`) built piece by piece, so that it never exists as a
+    /// tree of many small allocations at once.
+    case written(String)
 
     public static func == (a: JSON, b: JSON) -> Bool {
         switch (a, b) {
@@ -23,6 +27,7 @@ public enum JSON: Sendable, Equatable {
         case (.array(let x), .array(let y)): return x == y
         case (.object(let x), .object(let y)):
             return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case (.written(let x), .written(let y)): return x == y
         default: return false
         }
     }
@@ -43,6 +48,7 @@ public enum JSON: Sendable, Equatable {
         case .string: return "string"
         case .array: return "array"
         case .object: return "object"
+        case .written: return "JSON text"
         }
     }
 
@@ -116,6 +122,7 @@ extension JSON {
                 value.write(into: &out)
             }
             out += "}"
+        case .written(let text): out += text
         }
     }
 

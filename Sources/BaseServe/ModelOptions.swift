@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Kernels
 
 /// Where the model is and how many threads run it; shared by every command.
 struct ModelOptions: ParsableArguments {
@@ -43,6 +44,7 @@ struct ModelOptions: ParsableArguments {
             }
             throw CommandFailure("no model file at \(model)")
         }
+        mapLargeAllocationsSeparately()
         let started = Date()
         let size = (try? FileManager.default.attributesOfItem(atPath: model)[.size] as? Int) ?? 0
         printError("loading \(model) (\(size / 1_000_000) MB) on \(threads) thread\(threads == 1 ? "" : "s")…")

@@ -74,17 +74,15 @@ final class PromptLogprobsFormatTests: XCTestCase {
 
     func testActualTokenInsideTheTopKIsNotRepeated() {
         let s = ScoredToken(token: t(28, ",", -2.625), rank: 2, top: [t(29, "-", -0.875), t(28, ",", -2.625)])
-        guard case .array(let entries) = promptLogprobs([s], topK: 2), case .object(let members) = entries[0] else {
-            return XCTFail("an array of objects")
-        }
+        guard case .object(let members) = promptLogprobEntry(s, topK: 2) else { return XCTFail("an object") }
         XCTAssertEqual(members.map(\.0), ["29", "28"])
     }
 
     func testTiesShareTheRankOfTheFirst() {
         let s = ScoredToken(token: t(1, "a", -1), rank: 1, top: [t(1, "a", -1), t(2, "b", -1), t(3, "c", -2)])
-        guard case .array(let entries) = promptLogprobs([s], topK: 3) else { return XCTFail("an array") }
-        XCTAssertEqual(entries[0]["2"]?["rank"], 1)
-        XCTAssertEqual(entries[0]["3"]?["rank"], 3)
+        let entry = promptLogprobEntry(s, topK: 3)
+        XCTAssertEqual(entry["2"]?["rank"], 1)
+        XCTAssertEqual(entry["3"]?["rank"], 3)
     }
 
     func testImpossibleTokenIsWrittenAsMinus9999() {

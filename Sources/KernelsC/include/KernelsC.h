@@ -4,3 +4,4 @@
 #include "kc_quant.h"
 #include "kc_gemm.h"
 #include "kc_vec.h"
+#include "kc_memory.h"

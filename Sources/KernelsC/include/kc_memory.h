@@ -1,0 +1,5 @@
+#pragma once
+
+// Makes malloc map every buffer of at least `bytes` on its own and unmap it when freed,
+// instead of raising the threshold as such buffers come and go (glibc's default).
+void kc_map_large_allocations(long bytes);
