@@ -106,13 +106,7 @@ extension JSON {
                 out += d < 0 ? "-9999.0" : "9999.0"
             }
         case .string(let s): JSON.writeString(s, into: &out)
-        case .array(let items):
-            out += "["
-            for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
-                item.write(into: &out)
-            }
-            out += "]"
+        case .array(let items): JSON.writeArray(items, into: &out) { $0 }
         case .object(let members):
             out += "{"
             for (i, (key, value)) in members.enumerated() {
@@ -124,6 +118,19 @@ extension JSON {
             out += "}"
         case .written(let text): out += text
         }
+    }
+
+    /// Writes `items` as an array, making each element only when it is written,
+    /// so a long array never exists as a tree all at once.
+    static func writeArray<Items: Sequence>(_ items: Items, into out: inout String, element: (Items.Element) -> JSON) {
+        out += "["
+        var first = true
+        for item in items {
+            if !first { out += "," }
+            first = false
+            element(item).write(into: &out)
+        }
+        out += "]"
     }
 
     static func writeString(_ s: String, into out: inout String) {

@@ -1,7 +1,8 @@
 import KernelsC
 
 /// Makes every allocation of 1 MiB or more its own mapping, given back to the
-/// system when freed. Process-wide; a server calls it once at start.
+/// system when freed. Process-wide and idempotent: every command calls it
+/// before it loads a model.
 ///
 /// The engine's big short-lived buffers (a chunk's logits, a long prompt's
 /// activations, a large response) would otherwise raise glibc's mmap threshold
