@@ -78,8 +78,6 @@ let package = Package(
         // The web pages over Access: request access, invites, sign-in, keys, admin.
         // Templates and the stylesheet are Swift string constants, so the binary
         // carries them wherever it is copied (no resource bundle beside it).
-        // The web pages over Access: request form, sign-in, invites, the member
-        // dashboard and the admin pages.
         .target(
             name: "Dashboard",
             dependencies: [

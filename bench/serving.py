@@ -58,7 +58,10 @@ class Server:
     def __init__(self, args, health="/health"):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(args(self.port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # The server's log is kept, so a server that fails mid-run says why.
+        self.log = tempfile.NamedTemporaryFile(prefix="bench-server-", suffix=".log", delete=False)
+        print(f"[bench] {Path(args(self.port)[0]).name} log: {self.log.name}", file=sys.stderr)
+        self.proc = subprocess.Popen(args(self.port), stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 180
         while True:
             try:
@@ -67,15 +70,18 @@ class Server:
             except httpx.HTTPError:
                 pass
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"server {args(self.port)[0]} did not start")
+                raise SystemExit(f"server {args(self.port)[0]} did not start; its log: {self.log.name}")
             time.sleep(0.2)
 
     def peak(self):
         return peak_rss_mib(self.proc.pid)
 
     def stop(self):
+        if self.proc.poll() is not None:
+            print(f"[bench] server exited early with status {self.proc.returncode}; its log: {self.log.name}", file=sys.stderr)
         self.proc.terminate()
         self.proc.wait(timeout=60)
+        self.log.close()
 
 
 def baseserve(threads, *extra):

@@ -120,9 +120,7 @@ struct ChoiceResult {
 /// Each position is written out as soon as it is built: an 8,000-token prompt
 /// with k = 20 would otherwise hold some 170,000 small JSON values at once.
 public func promptLogprobs(_ scores: [ScoredToken?], topK k: Int) -> JSON {
-    var text = ""
-    JSON.writeArray(scores, into: &text) { promptLogprobEntry($0, topK: k) }
-    return .written(text)
+    JSON.writtenArray(scores) { promptLogprobEntry($0, topK: k) }
 }
 
 /// One position of `prompt_logprobs`.

@@ -46,7 +46,7 @@ struct CompletionsController {
             switch event {
             case .prompt(let i, let ids, let texts, let text, let scores):
                 choices[i].prompt = PromptPart(tokenIds: ids, text: text, scores: scores ?? [], tokenTexts: texts)
-            case .delta(let i, let text, let tokens):
+            case .delta(let i, let text, let tokens, _):
                 if firstToken, !tokens.isEmpty {
                     firstToken = false
                     metrics.recordTimeToFirstToken(seconds: seconds(since: started))
@@ -102,7 +102,7 @@ struct CompletionsController {
             var firstToken = true
             do {
                 for try await event in events {
-                    if firstToken, case .delta(_, _, let tokens) = event, !tokens.isEmpty {
+                    if firstToken, case .delta(_, _, let tokens, _) = event, !tokens.isEmpty {
                         firstToken = false
                         metrics.recordTimeToFirstToken(seconds: seconds(since: started))
                     }
@@ -125,9 +125,11 @@ struct CompletionsController {
     }
 }
 
-/// Turns backend events into stream chunks. A choice's latest text chunk is held
-/// until its next event, so that the finish reason rides on the last token's
-/// chunk, as vLLM sends it.
+/// Turns backend events into stream chunks. Each delta is sent as it comes,
+/// except one its backend marks `finishing`: that chunk waits for the choice's
+/// `.finished`, so that the finish reason rides on the last token's chunk, as
+/// vLLM sends it. (Holding every chunk until the next event would delay each
+/// token by a whole step of the batch.)
 struct StreamState {
     let formatter: CompletionFormatter
     /// A choice's chunk held back, with the completion tokens counted when it was made.
@@ -169,7 +171,7 @@ struct StreamState {
                 members.append(("token_ids", .array([])))
             }
             return flush(i) + [chunk([.object(members)], choice: i, completionTokens: completionTokens[i])]
-        case .delta(let i, let text, let tokens):
+        case .delta(let i, let text, let tokens, let finishing):
             guard !text.isEmpty || !tokens.isEmpty else { return [] }
             completionTokens[i] += tokens.count
             var logprobs = JSON.null
@@ -186,9 +188,10 @@ struct StreamState {
                 }
                 members.append(("token_ids", .array(tokens.map { .int($0.token.id) })))
             }
-            let out = flush(i)
+            let held = flush(i)
+            guard finishing else { return held + [chunk([.object(members)], choice: i, completionTokens: completionTokens[i])] }
             pending[i] = (members, completionTokens[i])
-            return out
+            return held
         case .finished(let i, let reason, let stop):
             var members = pending[i]?.members ?? choice(i, text: "", logprobs: .null)
             pending[i] = nil
@@ -232,5 +235,5 @@ func seconds(since start: ContinuousClock.Instant) -> Double {
 func jsonResponse(_ json: JSON, status: HTTPResponse.Status = .ok) -> Response {
     var headers = HTTPFields()
     headers[.contentType] = "application/json"
-    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json.serialized)))
+    return Response(status: status, headers: headers, body: .init(contentsOf: json.serializedPieces))
 }

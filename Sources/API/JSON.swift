@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 
 /// A JSON value. Requests are parsed into it so that validation can name the
 /// field and the type it got; responses are built from it so that object keys
@@ -14,8 +15,9 @@ public enum JSON: Sendable, Equatable {
     case object([(String, JSON)])
     /// JSON text already written: a large value (a long prompt's
     /// `prompt_logprobs`) built piece by piece, so that it never exists as a
-    /// tree of many small allocations at once.
-    case written(String)
+    /// tree of many small allocations at once. A response sends these bytes as
+    /// they are (`serializedPieces`), without copying them.
+    case written(ByteBuffer)
 
     public static func == (a: JSON, b: JSON) -> Bool {
         switch (a, b) {
@@ -106,7 +108,13 @@ extension JSON {
                 out += d < 0 ? "-9999.0" : "9999.0"
             }
         case .string(let s): JSON.writeString(s, into: &out)
-        case .array(let items): JSON.writeArray(items, into: &out) { $0 }
+        case .array(let items):
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += "," }
+                item.write(into: &out)
+            }
+            out += "]"
         case .object(let members):
             out += "{"
             for (i, (key, value)) in members.enumerated() {
@@ -116,21 +124,62 @@ extension JSON {
                 value.write(into: &out)
             }
             out += "}"
-        case .written(let text): out += text
+        case .written(let bytes): out += String(buffer: bytes)
         }
     }
 
-    /// Writes `items` as an array, making each element only when it is written,
-    /// so a long array never exists as a tree all at once.
-    static func writeArray<Items: Sequence>(_ items: Items, into out: inout String, element: (Items.Element) -> JSON) {
-        out += "["
-        var first = true
-        for item in items {
-            if !first { out += "," }
-            first = false
-            element(item).write(into: &out)
+    /// The same text as `serialized`, in pieces: what surrounds each `.written`
+    /// value is written out, and the `.written` bytes themselves are passed on
+    /// uncopied (an 8,000-token prompt's `prompt_logprobs` is some 11 MiB).
+    public var serializedPieces: [ByteBuffer] {
+        var pieces: [ByteBuffer] = []
+        var text = ""
+        writePieces(into: &pieces, text: &text)
+        if !text.isEmpty { pieces.append(ByteBuffer(string: text)) }
+        return pieces
+    }
+
+    private func writePieces(into pieces: inout [ByteBuffer], text: inout String) {
+        switch self {
+        case .written(let bytes):
+            if !text.isEmpty { pieces.append(ByteBuffer(string: text)) }
+            text = ""
+            pieces.append(bytes)
+        case .array(let items):
+            text += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { text += "," }
+                item.writePieces(into: &pieces, text: &text)
+            }
+            text += "]"
+        case .object(let members):
+            text += "{"
+            for (i, (key, value)) in members.enumerated() {
+                if i > 0 { text += "," }
+                JSON.writeString(key, into: &text)
+                text += ":"
+                value.writePieces(into: &pieces, text: &text)
+            }
+            text += "}"
+        default:
+            write(into: &text)
         }
-        out += "]"
+    }
+
+    /// An array written out as it is made, one element at a time, as `.written`
+    /// bytes: a long array never exists as a tree, nor as one growing string
+    /// beside its copy in the response.
+    static func writtenArray<Items: Sequence>(_ items: Items, element: (Items.Element) -> JSON) -> JSON {
+        var bytes = ByteBuffer(string: "[")
+        var scratch = ""
+        for item in items {
+            if bytes.readableBytes > 1 { scratch += "," }
+            element(item).write(into: &scratch)
+            bytes.writeString(scratch)
+            scratch.removeAll(keepingCapacity: true)
+        }
+        bytes.writeString("]")
+        return .written(bytes)
     }
 
     static func writeString(_ s: String, into out: inout String) {

@@ -106,8 +106,10 @@ public enum CompletionEvent: Sendable, Equatable {
     case prompt(choice: Int, tokenIds: [Int], tokenTexts: [String], text: String, logprobs: [ScoredToken?]?)
     /// New text of a choice and the tokens generated since the last delta. Text
     /// can lag behind tokens (a character split over tokens, text that may start
-    /// a stop string) and can be empty.
-    case delta(choice: Int, text: String, tokens: [ScoredToken])
+    /// a stop string) and can be empty. `finishing` says the choice's
+    /// `.finished` comes next, so a stream can send the two as one chunk without
+    /// holding back every other delta to find out.
+    case delta(choice: Int, text: String, tokens: [ScoredToken], finishing: Bool = false)
     case finished(choice: Int, reason: CompletionFinishReason, stopReason: StopReason?)
     /// Totals over every choice, once all have finished.
     case usage(CompletionUsage)

@@ -173,7 +173,10 @@ public final class LocalBackend: Backend {
                 let endsOnToken = generated >= request.minTokens && (t.id == eos || stopIds.contains(t.id))
                 let piece = endsOnToken && !request.includeStopStrInOutput ? "" : decoder.append(t.id)
                 let (text, stop) = matcher.append(piece, checking: generated >= request.minTokens)
-                out.yield(.delta(choice: choice, text: text, tokens: [token]))
+                // The engine ends the job on this token when it is a stop token or the
+                // last one allowed; saying so lets the stream send it with the finish.
+                let finishing = stop != nil || endsOnToken || generated == prompt.maxTokens
+                out.yield(.delta(choice: choice, text: text, tokens: [token], finishing: finishing))
                 if let stop {
                     out.yield(.finished(choice: choice, reason: .stop, stopReason: .string(stop)))
                     // The engine drops a job when its consumer is cancelled; this task
@@ -184,7 +187,7 @@ public final class LocalBackend: Backend {
                 }
             case .finished(let reason):
                 let rest = matcher.append(decoder.flush()).text + matcher.flush()
-                if !rest.isEmpty { out.yield(.delta(choice: choice, text: rest, tokens: [])) }
+                if !rest.isEmpty { out.yield(.delta(choice: choice, text: rest, tokens: [], finishing: true)) }
                 switch reason {
                 case .length:
                     out.yield(.finished(choice: choice, reason: .length, stopReason: nil))

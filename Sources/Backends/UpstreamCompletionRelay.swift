@@ -73,7 +73,7 @@ struct UpstreamCompletionRelay {
         }
         if !c.text.isEmpty || !c.tokens.isEmpty {
             progress.completionTokens += c.tokens.count
-            output.yield(.delta(choice: i, text: c.text, tokens: c.tokens))
+            output.yield(.delta(choice: i, text: c.text, tokens: c.tokens, finishing: c.finish != nil))
         }
         if let finish = c.finish {
             progress.finished.insert(i)

@@ -45,6 +45,7 @@ struct ModelOptions: ParsableArguments {
             throw CommandFailure("no model file at \(model)")
         }
         mapLargeAllocationsSeparately()
+        limitAllocatorArenas(cores: ProcessInfo.processInfo.activeProcessorCount)
         let started = Date()
         let size = (try? FileManager.default.attributesOfItem(atPath: model)[.size] as? Int) ?? 0
         printError("loading \(model) (\(size / 1_000_000) MB) on \(threads) thread\(threads == 1 ? "" : "s")…")
@@ -56,7 +57,7 @@ struct ModelOptions: ParsableArguments {
                               engine.file.metadata.string("general.name") ?? "model", c.layerCount, c.hiddenSize,
                               c.headCount, c.kvHeadCount, c.vocabularySize, c.contextLength, Date().timeIntervalSince(started)))
             let pool = engine.model.kvPool
-            printError("KV cache: up to \(pool.capacity * pool.blockBytes >> 20) MiB (\(pool.capacity) blocks of \(pool.blockSize) positions), prefix reuse \(engine.reusesPrefixes ? "on" : "off")")
+            printError("KV cache: up to \((pool.capacity * pool.blockBytes) >> 20) MiB (\(pool.capacity) blocks of \(pool.blockSize) positions), prefix reuse \(engine.reusesPrefixes ? "on" : "off")")
             return engine
         } catch {
             throw CommandFailure("cannot load \(model): \(error)")

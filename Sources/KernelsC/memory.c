@@ -10,3 +10,11 @@ void kc_map_large_allocations(long bytes) {
     (void)bytes;
 #endif
 }
+
+void kc_limit_malloc_arenas(int arenas) {
+#if defined(__GLIBC__)
+    mallopt(M_ARENA_MAX, arenas);
+#else
+    (void)arenas;
+#endif
+}

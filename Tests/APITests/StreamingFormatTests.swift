@@ -39,7 +39,7 @@ final class StreamingFormatTests: XCTestCase {
         .prompt(choice: 0, tokenIds: [1, 2], tokenTexts: ["A", "b"], text: "Ab",
                 logprobs: [nil, token(2, "b", -1.5, top: [(3, "c", -0.5), (2, "b", -1.5)])]),
         .delta(choice: 0, text: "", tokens: [token(4, "\u{FFFD}", -0.25, top: [(4, "\u{FFFD}", -0.25)])]),
-        .delta(choice: 0, text: "é", tokens: [token(5, "\u{FFFD}", -0.75, top: [(6, "x", -0.5)])]),
+        .delta(choice: 0, text: "é", tokens: [token(5, "\u{FFFD}", -0.75, top: [(6, "x", -0.5)])], finishing: true),
         .finished(choice: 0, reason: .stop, stopReason: .tokenId(9)),
         .usage(CompletionUsage(promptTokens: 2, completionTokens: 2)),
     ]
@@ -70,6 +70,24 @@ final class StreamingFormatTests: XCTestCase {
         XCTAssertEqual(last["logprobs"]!["text_offset"], .array([3]))
         XCTAssertEqual(JSON.parse(Array(chunks[3].utf8))!["usage"]?["total_tokens"], 4)
         XCTAssertEqual(chunks[4], "[DONE]")
+    }
+
+    func testADeltaGoesOutAtOnceUnlessItsFinishFollows() throws {
+        let parameters = try CompletionParameters(body: JSON.parse(Array(#"{"prompt": "Ab", "stream": true}"#.utf8))!, maxLogprobs: 20)
+        var state = StreamState(formatter: CompletionFormatter(parameters: parameters, id: "cmpl-x", created: 0, model: "m"),
+                                choiceCount: 1)
+        XCTAssertEqual(state.handle(.prompt(choice: 0, tokenIds: [1], tokenTexts: ["A"], text: "A", logprobs: nil)).count, 0)
+        // A token in the middle is written before the next one exists: holding it
+        // would delay it by a whole step of the batch.
+        let middle = state.handle(.delta(choice: 0, text: "x", tokens: [Self.token(4, "x", -0.25)]))
+        XCTAssertEqual(middle.count, 1)
+        XCTAssertEqual(middle.first?["choices"]?[0]["text"], "x")
+        XCTAssertEqual(middle.first?["choices"]?[0]["finish_reason"], .null)
+        XCTAssertEqual(state.handle(.delta(choice: 0, text: "y", tokens: [Self.token(5, "y", -0.5)], finishing: true)).count, 0)
+        let last = state.handle(.finished(choice: 0, reason: .length, stopReason: nil))
+        XCTAssertEqual(last.count, 1)
+        XCTAssertEqual(last.first?["choices"]?[0]["text"], "y")
+        XCTAssertEqual(last.first?["choices"]?[0]["finish_reason"], "length")
     }
 
     func testNonStreamingAssemblesTheSameChoice() async throws {

@@ -1,5 +1,6 @@
 @testable import API
 import Backends
+import Hummingbird
 import XCTest
 
 /// Pieces of the API layer that need no model.
@@ -26,6 +27,15 @@ final class UnitTests: XCTestCase {
     func testJSONKeepsMemberOrderAndWritesLogprobs() {
         let json = JSON.object([("b", 1), ("a", .double(-0.5)), ("c", .logprob(-Float.infinity)), ("d", .double(2)), ("e", "x\n\"")])
         XCTAssertEqual(json.serialized, #"{"b":1,"a":-0.5,"c":-9999.0,"d":2.0,"e":"x\n\""}"#)
+    }
+
+    func testWrittenValuesArePassedOnAsTheirOwnPieces() {
+        let written = JSON.writtenArray([1, 2, 3]) { .int($0 * 10) }
+        let json = JSON.object([("a", .array([written, "x"])), ("b", written), ("c", nil)])
+        XCTAssertEqual(json.serialized, #"{"a":[[10,20,30],"x"],"b":[10,20,30],"c":null}"#)
+        let pieces = json.serializedPieces
+        XCTAssertEqual(pieces.map { String(buffer: $0) }, [#"{"a":["#, "[10,20,30]", #","x"],"b":"#, "[10,20,30]", #","c":null}"#])
+        XCTAssertEqual(JSON.writtenArray([Int]()) { .int($0) }.serialized, "[]")
     }
 
     func testStopStringMatcherHoldsBackPossibleStarts() {

@@ -11,3 +11,15 @@ import KernelsC
 public func mapLargeAllocationsSeparately() {
     kc_map_large_allocations(1 << 20)
 }
+
+/// Lets malloc keep at most one arena per core (at least two) instead of
+/// glibc's eight per core. Process-wide; call it before the server starts its
+/// threads.
+///
+/// Each arena keeps the memory freed into it for its own later use, and the
+/// server's many threads (event loops, Swift's task pool, the scheduler) each
+/// land in an arena of their own: after a long prompt some 40 MiB more stayed
+/// resident than with a single arena, and by a different amount each run.
+public func limitAllocatorArenas(cores: Int) {
+    kc_limit_malloc_arenas(Int32(clamping: max(2, cores)))
+}
