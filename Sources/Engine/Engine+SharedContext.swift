@@ -36,8 +36,12 @@ extension Engine {
         let vocab = vocabularySize
         let longest = continuations.map(\.count).max() ?? 0
         let cache = model.makeCache(capacity: context.count + max(longest, 1))
-        guard waitForMemory({ reserve(cache, prompt: context, reusePrefix: true) }, shouldStop: shouldStop) else { return nil }
+        guard waitForMemory({ reserve(cache, prompt: context, reusePrefix: true, partialBlocks: true) }, shouldStop: shouldStop) else { return nil }
         let cachedTokens = cache.count
+        if continuations.count == 1, let continuation = continuations.first, !continuation.isEmpty,
+           context.count - cache.count <= Self.contextRestEvaluatedWithContinuation {
+            return scoreWithRest(of: context, continuation, cache: cache, topK: topK, cachedTokens: cachedTokens)
+        }
         let afterContext = UnsafeMutablePointer<Float>.allocate(capacity: vocab)
         let unused = UnsafeMutablePointer<Float>.allocate(capacity: vocab)
         defer {
@@ -54,7 +58,7 @@ extension Engine {
             modelLock.unlock()
             start = end
         }
-        prefixCache?.insert(context, blocks: cache.blocks, count: context.count)
+        prefixCache?.insert(context, blocks: cache.blocks, count: context.count, tail: true)
 
         var results: [[PositionScore]] = []
         for continuation in continuations {
@@ -80,5 +84,27 @@ extension Engine {
             results.append(scored)
         }
         return ContinuationScores(scores: results, cachedTokens: cachedTokens)
+    }
+
+    /// Context tokens left after the prefix cache that a lone continuation takes
+    /// along into its own pass (their logits are formed too, and wasted, but a
+    /// pass over the weights costs more).
+    static let contextRestEvaluatedWithContinuation = 8
+
+    /// One continuation after a context the prefix cache held all but a few
+    /// tokens of (an option of a multiple-choice question, asked on its own):
+    /// the rest of the context and the continuation are evaluated in one pass.
+    private func scoreWithRest(of context: [Int], _ continuation: [Int], cache: KVCache, topK: Int,
+                               cachedTokens: Int) -> ContinuationScores {
+        let full = context + continuation
+        var scores = [PositionScore?](repeating: nil, count: full.count)
+        let unused = UnsafeMutablePointer<Float>.allocate(capacity: vocabularySize)
+        defer { unused.deallocate() }
+        // The last token predicts nothing we need, so it is not evaluated.
+        modelLock.lock()
+        evaluate(prompt: full, range: cache.count..<full.count - 1, cache: cache, topK: topK, scores: &scores, lastLogits: unused)
+        modelLock.unlock()
+        prefixCache?.insert(context, blocks: cache.blocks, count: context.count, tail: true)
+        return ContinuationScores(scores: [scores[context.count...].map { $0! }], cachedTokens: cachedTokens)
     }
 }

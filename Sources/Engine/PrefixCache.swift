@@ -11,6 +11,14 @@ import Model
 /// to each block; sequences using it hold their own. Entries are evicted least
 /// recently used first, leaves before their parents, and only when no sequence
 /// holds the block, so eviction frees memory at once.
+///
+/// For scoring, a context's last, partly filled block is kept too, as a copy
+/// (the sequence goes on writing its own): a later context may use as many of
+/// its positions as it shares tokens with. Without it, the context of a
+/// multiple-choice question asked once per option had up to 31 tokens
+/// recomputed by every option. Generation uses whole blocks only: a seeded
+/// sample of a short prompt then repeats exactly, since a prompt shorter than
+/// a block is always computed the same way.
 final class PrefixCache: @unchecked Sendable {
     private struct Key: Hashable {
         let parent: Int
@@ -27,6 +35,8 @@ final class PrefixCache: @unchecked Sendable {
     private let lock = NSLock()
     private var ids: [Key: Int] = [:]
     private var entries: [Int: Entry] = [:]
+    /// Partly filled blocks, by the entry they follow.
+    private var tails: [Int: Set<Int>] = [:]
     private var nextID = 0
     private var clock: UInt64 = 0
     private static let root = -1
@@ -37,28 +47,41 @@ final class PrefixCache: @unchecked Sendable {
     /// Blocks no sequence holds, only the cache: memory eviction can give back.
     var idleBlocks: Int { lock.withLock { entries.values.filter { pool.referenceCount($0.block) == 1 }.count } }
 
-    /// The cached blocks that begin `tokens`, longest run first to last, covering
-    /// at most `limit` tokens. The caller takes its own references (`KVCache.adoptPrefix`).
-    func lookup(_ tokens: [Int], limit: Int) -> [Int] {
+    /// The cached blocks that begin `tokens`, first to last, and how many of its
+    /// positions they hold, at most `limit`. With `tails`, the last block may be
+    /// held only in part (a context's tail). The caller takes its own references
+    /// (`KVCache.adoptPrefix`).
+    func lookup(_ tokens: [Int], limit: Int, tails useTails: Bool = false) -> (blocks: [Int], count: Int) {
         let size = pool.blockSize
+        let limit = min(limit, tokens.count)
         return lock.withLock {
             clock += 1
             var blocks: [Int] = []
             var parent = Self.root
             var start = 0
-            while start + size <= min(limit, tokens.count), let id = ids[Key(parent: parent, tokens: tokens[start..<start + size])] {
+            while start + size <= limit, let id = ids[Key(parent: parent, tokens: tokens[start..<start + size])] {
                 entries[id]!.lastUse = clock
                 blocks.append(entries[id]!.block)
                 parent = id
                 start += size
             }
-            return blocks
+            // The tail that shares the most tokens with what follows.
+            var best: (id: Int, shared: Int)?
+            for id in useTails ? tails[parent] ?? [] : [] {
+                let held = entries[id]!.key.tokens
+                let shared = zip(held, tokens[start..<limit]).prefix { $0 == $1 }.count
+                if shared > (best?.shared ?? 0) { best = (id, shared) }
+            }
+            guard let best else { return (blocks, start) }
+            entries[best.id]!.lastUse = clock
+            return (blocks + [entries[best.id]!.block], start + best.shared)
         }
     }
 
-    /// Remembers the full blocks of `tokens` held in `blocks` (a sequence's cache,
-    /// block i holding tokens i·size..<(i+1)·size), up to `count` tokens.
-    func insert(_ tokens: [Int], blocks: [Int], count: Int) {
+    /// Remembers the blocks of `tokens` held in `blocks` (a sequence's cache,
+    /// block i holding tokens i·size..<(i+1)·size), up to `count` tokens: the
+    /// full blocks by reference and, with `tail`, a partly filled last one as a copy.
+    func insert(_ tokens: [Int], blocks: [Int], count: Int, tail keepsTail: Bool = false) {
         let size = pool.blockSize
         lock.withLock {
             clock += 1
@@ -82,7 +105,27 @@ final class PrefixCache: @unchecked Sendable {
                 start += size
                 index += 1
             }
+            let tail = min(count, tokens.count)
+            if keepsTail, start < tail, index < blocks.count { insertTail(tokens[start..<tail], of: blocks[index], after: parent) }
         }
+    }
+
+    /// Keeps a copy of a partly filled block unless a kept tail already starts
+    /// with the same tokens. Skipped when the pool has no block to spare. Call with `lock` held.
+    private func insertTail(_ tokens: ArraySlice<Int>, of block: Int, after parent: Int) {
+        for id in tails[parent] ?? [] where entries[id]!.key.tokens.starts(with: tokens) {
+            entries[id]!.lastUse = clock
+            return
+        }
+        guard let copy = pool.allocate() else { return }
+        pool.copy(block, to: copy)
+        let id = nextID
+        nextID += 1
+        let key = Key(parent: parent, tokens: tokens)
+        ids[key] = id
+        entries[id] = Entry(key: key, block: copy, lastUse: clock, children: 0)
+        tails[parent, default: []].insert(id)
+        if parent != Self.root { entries[parent]!.children += 1 }
     }
 
     /// Drops least recently used entries that only the cache holds until the
@@ -118,6 +161,8 @@ final class PrefixCache: @unchecked Sendable {
     private func remove(_ id: Int, _ entry: Entry) {
         entries[id] = nil
         ids[entry.key] = nil
+        tails[entry.key.parent]?.remove(id)
+        if tails[entry.key.parent]?.isEmpty == true { tails[entry.key.parent] = nil }
         if entry.key.parent != Self.root { entries[entry.key.parent]?.children -= 1 }
         pool.release(entry.block)
     }

@@ -98,7 +98,7 @@ public final class KVBlockPool: @unchecked Sendable {
     }
 
     /// Copies a whole block (every layer) into another.
-    func copy(_ source: Int, to destination: Int) {
+    public func copy(_ source: Int, to destination: Int) {
         let (from, to) = lock.withLock { (storage[source], storage[destination]) }
         to.update(from: from, count: blockFloats)
     }

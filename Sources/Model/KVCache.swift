@@ -3,7 +3,8 @@
 ///
 /// The cache grows block by block as positions are added, up to the capacity it
 /// was given; `adoptPrefix` lets it start with blocks another sequence computed
-/// (shared, never written: a sequence only writes positions after its prefix).
+/// (shared, never written: a sequence only writes positions after its prefix,
+/// and a shared block it would write into is copied first).
 /// Its blocks go back to the pool when it is released.
 public final class KVCache: @unchecked Sendable {
     public let pool: KVBlockPool
@@ -29,22 +30,29 @@ public final class KVCache: @unchecked Sendable {
     /// Bytes of the blocks this sequence holds (shared ones included).
     public var byteCount: Int { blocks.count * pool.blockBytes }
 
-    /// Blocks still to take from the pool to hold `positions` positions in all.
+    /// Blocks still to take from the pool to hold `positions` positions in all
+    /// (one more when the block the next position goes into is shared: it is
+    /// copied first).
     public func blocksNeeded(toHold positions: Int) -> Int {
-        max(0, (positions + blockSize - 1) / blockSize - blocks.count)
+        max(0, (positions + blockSize - 1) / blockSize - blocks.count) + (positions > count && writesIntoSharedBlock ? 1 : 0)
     }
 
-    /// Starts an empty cache with `blocks`, full blocks of another sequence's
-    /// prefix; the cache takes a reference to each.
-    public func adoptPrefix(_ blocks: [Int]) {
-        precondition(count == 0 && self.blocks.isEmpty, "a prefix can only start an empty cache")
-        precondition(blocks.count * blockSize <= capacity)
+    /// Starts an empty cache with another sequence's prefix: `blocks` hold its
+    /// first `count` positions (all of them full blocks when `count` is nil).
+    /// The cache takes a reference to each; a last block only partly used stays
+    /// shared until `reserve` gives this cache its own copy to write into.
+    public func adoptPrefix(_ blocks: [Int], count: Int? = nil) {
+        let count = count ?? blocks.count * blockSize
+        precondition(self.count == 0 && self.blocks.isEmpty, "a prefix can only start an empty cache")
+        precondition(blocks.count == (count + blockSize - 1) / blockSize, "the blocks must hold exactly the prefix")
+        precondition(count <= capacity)
         for block in blocks { pool.retain(block) }
         self.blocks = blocks
-        count = blocks.count * blockSize
+        self.count = count
     }
 
-    /// Makes room for `positions` positions in all, taking blocks from the pool.
+    /// Makes room for `positions` positions in all, taking blocks from the pool
+    /// (and copying a shared block that the next position would write into).
     /// Returns false (taking nothing) when the pool has too few free blocks.
     public func reserve(positions: Int) -> Bool {
         precondition(positions <= capacity, "KV cache overflow")
@@ -57,8 +65,19 @@ public final class KVCache: @unchecked Sendable {
             }
             taken.append(block)
         }
+        if positions > count && writesIntoSharedBlock, let own = taken.popLast() {
+            let shared = count / blockSize
+            pool.copy(blocks[shared], to: own)
+            pool.release(blocks[shared])
+            blocks[shared] = own
+        }
         blocks += taken
         return true
+    }
+
+    /// Whether the next position falls inside a block another holder shares.
+    private var writesIntoSharedBlock: Bool {
+        count % blockSize != 0 && count / blockSize < blocks.count && pool.referenceCount(blocks[count / blockSize]) > 1
     }
 
     /// Gives every block back and starts empty.

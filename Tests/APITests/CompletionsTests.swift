@@ -264,7 +264,8 @@ final class CompletionsTests: XCTestCase {
     }
 
     /// A prompt that starts like an earlier one says in `usage` how many of its
-    /// tokens came from the prefix cache (whole blocks, never the last token).
+    /// tokens came from the prefix cache (never the last token; whole blocks for
+    /// completions, down to the token for a scored context).
     func testUsageReportsCachedPromptTokens() async throws {
         try await withApp { client in
             let shared = (0..<80).map { JSON.int(($0 * 37) % 20_000 + 500) }
@@ -280,6 +281,11 @@ final class CompletionsTests: XCTestCase {
                 ("context_token_ids", .array(shared + [9])), ("continuation_token_ids", .array([.array([10, 11]), .array([12])]))]))
             XCTAssertEqual(score.status, .ok, score.text)
             XCTAssertEqual(score.json["usage"]?["prompt_tokens_details"]?["cached_tokens"], 64)
+            // Scored again, the context's own partly filled last block is reused
+            // too: all of the context but its last token, whose logits are needed.
+            let again = try await client.post("/v1/score", json: .object([
+                ("context_token_ids", .array(shared + [9])), ("continuation_token_ids", .array([.array([12])]))]))
+            XCTAssertEqual(again.json["usage"]?["prompt_tokens_details"]?["cached_tokens"], 80)
         }
     }
 }

@@ -174,7 +174,12 @@ final class EngineBehaviourTests: XCTestCase {
         let cold = try XCTUnwrap(fresh.scoreContinuations(context: context, continuations: continuations, topK: 2))
         let warm = try XCTUnwrap(engine.scoreContinuations(context: context, continuations: continuations, topK: 2))
         XCTAssertEqual(warm.cachedTokens, 3 * size)
-        for (a, b) in zip(cold.scores.joined(), warm.scores.joined()) {
+        // Asked again (one option at a time, as harnesses do), the context's own
+        // tail is reused too: all but its last token, whose logits are needed.
+        let again = try XCTUnwrap(engine.scoreContinuations(context: context, continuations: [continuations[0]], topK: 2))
+        XCTAssertEqual(again.cachedTokens, context.count - 1)
+        XCTAssertEqual(again.scores.map(\.count), [continuations[0].count])
+        for (a, b) in Array(zip(cold.scores.joined(), warm.scores.joined())) + Array(zip(cold.scores[0], again.scores[0])) {
             XCTAssertEqual(a.tokenId, b.tokenId)
             XCTAssertEqual(a.logprob, b.logprob, accuracy: 1e-3)
             XCTAssertEqual(a.rank, b.rank)

@@ -65,6 +65,31 @@ final class PagedCacheTests: XCTestCase {
         XCTAssertLessThan(worst, 2e-3)
     }
 
+    /// A prefix that ends inside a block: the adopting cache copies that block
+    /// when it makes room, and its results match computing everything itself.
+    func testAPartlyUsedSharedBlockIsCopiedBeforeItIsWritten() throws {
+        let model = try LlamaModel(path: try TestPaths.require(TestPaths.tinyLlama3), threads: 1)
+        let h = model.config.hiddenSize
+        let size = model.kvPool.blockSize
+        let tokens = (0..<(size + 9)).map { ($0 * 7) % 500 + 20 }
+        let owner = model.makeCache(capacity: tokens.count)
+        var reference = [Float](repeating: 0, count: tokens.count * h)
+        reference.withUnsafeMutableBufferPointer { model.forward(tokens, cache: owner, hidden: $0.baseAddress!) }
+
+        let shared = size + 4
+        let other = model.makeCache(capacity: tokens.count)
+        other.adoptPrefix(owner.blocks, count: shared)
+        XCTAssertEqual(other.count, shared)
+        XCTAssertEqual(other.blocksNeeded(toHold: tokens.count), 1, "the partly used block is to be copied")
+        XCTAssertTrue(other.reserve(positions: tokens.count))
+        XCTAssertEqual(other.blocks[0], owner.blocks[0], "the full block stays shared")
+        XCTAssertNotEqual(other.blocks[1], owner.blocks[1], "the partly used one became its own")
+        XCTAssertEqual(model.kvPool.referenceCount(owner.blocks[1]), 1)
+        var tail = [Float](repeating: 0, count: (tokens.count - shared) * h)
+        tail.withUnsafeMutableBufferPointer { model.forward(Array(tokens[shared...]), cache: other, hidden: $0.baseAddress!) }
+        for (a, b) in zip(reference[(shared * h)...], tail) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+    }
+
     /// Truncating into a shared block gives the sequence its own copy, so the
     /// other holder's keys and values stay as they were.
     func testTruncatingIntoASharedBlockCopiesIt() throws {
