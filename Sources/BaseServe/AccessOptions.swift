@@ -9,15 +9,18 @@ struct AccessOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Folder of the SQLite database (default: ./data, or $BASESERVE_DATA_DIR).", valueName: "dir"))
     var dataDir: String = ProcessInfo.processInfo.environment["BASESERVE_DATA_DIR"] ?? "data"
 
-    @Option(name: .long, help: ArgumentHelp(
+    @Option(name: .customLong("database"), help: ArgumentHelp(
         "A PostgreSQL URL (postgres://user:password@host:port/db) to use instead of SQLite (or $BASESERVE_DATABASE_URL).",
         valueName: "url"))
-    var database: String? = ProcessInfo.processInfo.environment["BASESERVE_DATABASE_URL"]
+    var databaseOption: String?
+    /// The option, or else the environment's.
+    var database: String? { databaseOption ?? ProcessInfo.processInfo.environment["BASESERVE_DATABASE_URL"] }
 
-    @Option(name: .long, help: ArgumentHelp(
+    @Option(name: .customLong("public-url"), help: ArgumentHelp(
         "The address members reach the server at, for invite and setup links (default: http://HOST:PORT, or $BASESERVE_PUBLIC_URL).",
         valueName: "url"))
-    var publicURL: String? = ProcessInfo.processInfo.environment["BASESERVE_PUBLIC_URL"]
+    var publicURLOption: String?
+    var publicURL: String? { publicURLOption ?? ProcessInfo.processInfo.environment["BASESERVE_PUBLIC_URL"] }
 
     func validate() throws {
         if let publicURL {

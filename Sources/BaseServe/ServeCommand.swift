@@ -44,8 +44,11 @@ struct ServeCommand: AsyncParsableCommand {
     var apiKey: [String] = []
     @Flag(name: .long, help: "Serve the API without API keys (loopback addresses only).") var noAuth = false
     @OptionGroup var access: AccessOptions
-    @Option(name: .long, help: ArgumentHelp("Email invites through smtp://[user:password@]host[:port]?from=address (default: admins pass links on).", valueName: "url"))
-    var smtpURL: String? = ProcessInfo.processInfo.environment["BASESERVE_SMTP_URL"]
+    @Option(name: .customLong("smtp-url"), help: ArgumentHelp(
+        "Email invites through smtp://[user:password@]host[:port]?from=address (default: admins pass links on; or $BASESERVE_SMTP_URL).",
+        valueName: "url"))
+    var smtpURLOption: String?
+    var smtpURL: String? { smtpURLOption ?? ProcessInfo.processInfo.environment["BASESERVE_SMTP_URL"] }
     @Option(name: .long, help: "Days to keep per-request usage rows (daily totals are kept).") var usageRetentionDays = 90
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     @OptionGroup var modelSources: ModelSourceOptions

@@ -65,10 +65,10 @@ public final class PostgresDatabase: SQLDatabase {
         let logger = self.logger
         do {
             return try await client.withConnection { connection in
-                try await Self.run("BEGIN", [], on: connection, logger: logger)
+                _ = try await Self.run("BEGIN", [], on: connection, logger: logger)
                 do {
                     let result = try await body(TransactionConnection(connection: connection, logger: logger))
-                    try await Self.run("COMMIT", [], on: connection, logger: logger)
+                    _ = try await Self.run("COMMIT", [], on: connection, logger: logger)
                     return result
                 } catch {
                     _ = try? await Self.run("ROLLBACK", [], on: connection, logger: logger)

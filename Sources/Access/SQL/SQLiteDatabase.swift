@@ -61,13 +61,13 @@ public final class SQLiteDatabase: SQLDatabase {
         try await lock.withLock {
             // IMMEDIATE takes the write lock now, so a transaction that reads
             // and then writes cannot fail halfway on another process's lock.
-            try await run("BEGIN IMMEDIATE", [])
+            _ = try await run("BEGIN IMMEDIATE", [])
             do {
                 let result = try await body(LockedConnection(database: self))
-                try await run("COMMIT", [])
+                _ = try await run("COMMIT", [])
                 return result
             } catch {
-                try? await run("ROLLBACK", [])
+                _ = try? await run("ROLLBACK", [])
                 throw error
             }
         }
