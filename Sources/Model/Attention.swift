@@ -83,12 +83,17 @@ struct Attention {
         let cache = slice.cache
         let blockSize = cache.blockSize
         let blockCount = (visible + blockSize - 1) / blockSize
+        // Block b is seen only by the rows from firstRow(b) on (the causal mask
+        // hides it from earlier ones), so each product covers just those: a
+        // prompt chunk's products shrink to the triangle instead of the square.
+        let firstRow = { (b: Int) in max(0, b * blockSize - slice.past - task.first) }
         for b in 0..<blockCount {
             let width = min(blockSize, visible - b * blockSize)
-            sgemm(transA: false, transB: true, m: task.count, n: width, k: d, alpha: scale,
-                  a: slice.queries + task.first * queryStride + task.head * d, lda: queryStride,
+            let r0 = firstRow(b)
+            sgemm(transA: false, transB: true, m: task.count - r0, n: width, k: d, alpha: scale,
+                  a: slice.queries + (task.first + r0) * queryStride + task.head * d, lda: queryStride,
                   b: cache.pool.keys(cache.blocks[b], layer: slice.layer) + kvHead * d, ldb: kvStride,
-                  beta: 0, c: scores + b * blockSize, ldc: visible)
+                  beta: 0, c: scores + r0 * visible + b * blockSize, ldc: visible)
         }
         for r in 0..<task.count {
             let row = scores + r * visible
@@ -99,10 +104,11 @@ struct Attention {
         let output = slice.output + task.first * queryStride + task.head * d
         for b in 0..<blockCount {
             let width = min(blockSize, visible - b * blockSize)
-            sgemm(transA: false, transB: false, m: task.count, n: d, k: width, alpha: 1,
-                  a: scores + b * blockSize, lda: visible,
+            let r0 = firstRow(b)  // earlier rows have only zeros here (block 0 is seen by all)
+            sgemm(transA: false, transB: false, m: task.count - r0, n: d, k: width, alpha: 1,
+                  a: scores + r0 * visible + b * blockSize, lda: visible,
                   b: cache.pool.values(cache.blocks[b], layer: slice.layer) + kvHead * d, ldb: kvStride,
-                  beta: b == 0 ? 0 : 1, c: output, ldc: queryStride)
+                  beta: b == 0 ? 0 : 1, c: output + r0 * queryStride, ldc: queryStride)
         }
     }
 }
