@@ -96,6 +96,24 @@ extension JSON {
     }
 
     public func write(into out: inout String) {
+        var inline: [ByteBuffer]?
+        write(into: &out, pieces: &inline)
+    }
+
+    /// The same text as `serialized`, in pieces: what surrounds each `.written`
+    /// value is written out, and the `.written` bytes themselves are passed on
+    /// uncopied (an 8,000-token prompt's `prompt_logprobs` is some 11 MiB).
+    public var serializedPieces: [ByteBuffer] {
+        var pieces: [ByteBuffer]? = []
+        var text = ""
+        write(into: &text, pieces: &pieces)
+        if !text.isEmpty { pieces!.append(ByteBuffer(string: text)) }
+        return pieces!
+    }
+
+    /// Writes the text into `out`; with `pieces`, each `.written` value ends the
+    /// text so far as a piece and becomes a piece of its own, else it is copied in.
+    private func write(into out: inout String, pieces: inout [ByteBuffer]?) {
         switch self {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
@@ -112,7 +130,7 @@ extension JSON {
             out += "["
             for (i, item) in items.enumerated() {
                 if i > 0 { out += "," }
-                item.write(into: &out)
+                item.write(into: &out, pieces: &pieces)
             }
             out += "]"
         case .object(let members):
@@ -121,48 +139,14 @@ extension JSON {
                 if i > 0 { out += "," }
                 JSON.writeString(key, into: &out)
                 out += ":"
-                value.write(into: &out)
+                value.write(into: &out, pieces: &pieces)
             }
             out += "}"
-        case .written(let bytes): out += String(buffer: bytes)
-        }
-    }
-
-    /// The same text as `serialized`, in pieces: what surrounds each `.written`
-    /// value is written out, and the `.written` bytes themselves are passed on
-    /// uncopied (an 8,000-token prompt's `prompt_logprobs` is some 11 MiB).
-    public var serializedPieces: [ByteBuffer] {
-        var pieces: [ByteBuffer] = []
-        var text = ""
-        writePieces(into: &pieces, text: &text)
-        if !text.isEmpty { pieces.append(ByteBuffer(string: text)) }
-        return pieces
-    }
-
-    private func writePieces(into pieces: inout [ByteBuffer], text: inout String) {
-        switch self {
         case .written(let bytes):
-            if !text.isEmpty { pieces.append(ByteBuffer(string: text)) }
-            text = ""
-            pieces.append(bytes)
-        case .array(let items):
-            text += "["
-            for (i, item) in items.enumerated() {
-                if i > 0 { text += "," }
-                item.writePieces(into: &pieces, text: &text)
-            }
-            text += "]"
-        case .object(let members):
-            text += "{"
-            for (i, (key, value)) in members.enumerated() {
-                if i > 0 { text += "," }
-                JSON.writeString(key, into: &text)
-                text += ":"
-                value.writePieces(into: &pieces, text: &text)
-            }
-            text += "}"
-        default:
-            write(into: &text)
+            guard pieces != nil else { out += String(buffer: bytes); return }
+            if !out.isEmpty { pieces!.append(ByteBuffer(string: out)) }
+            out = ""
+            pieces!.append(bytes)
         }
     }
 

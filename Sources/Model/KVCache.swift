@@ -65,12 +65,7 @@ public final class KVCache: @unchecked Sendable {
             }
             taken.append(block)
         }
-        if positions > count && writesIntoSharedBlock, let own = taken.popLast() {
-            let shared = count / blockSize
-            pool.copy(blocks[shared], to: own)
-            pool.release(blocks[shared])
-            blocks[shared] = own
-        }
+        if positions > count && writesIntoSharedBlock, let own = taken.popLast() { replaceSharedBlock(with: own) }
         blocks += taken
         return true
     }
@@ -78,6 +73,15 @@ public final class KVCache: @unchecked Sendable {
     /// Whether the next position falls inside a block another holder shares.
     private var writesIntoSharedBlock: Bool {
         count % blockSize != 0 && count / blockSize < blocks.count && pool.referenceCount(blocks[count / blockSize]) > 1
+    }
+
+    /// Puts a copy of the shared block the next position falls in into `own`
+    /// and holds that instead.
+    private func replaceSharedBlock(with own: Int) {
+        let shared = count / blockSize
+        pool.copy(blocks[shared], to: own)
+        pool.release(blocks[shared])
+        blocks[shared] = own
     }
 
     /// Gives every block back and starts empty.
@@ -92,13 +96,7 @@ public final class KVCache: @unchecked Sendable {
     public func truncate(to newCount: Int) {
         precondition(newCount >= 0 && newCount <= count)
         count = newCount
-        let partial = newCount / blockSize
-        if newCount % blockSize != 0, partial < blocks.count, pool.referenceCount(blocks[partial]) > 1,
-           let own = pool.allocate() {
-            pool.copy(blocks[partial], to: own)
-            pool.release(blocks[partial])
-            blocks[partial] = own
-        }
+        if writesIntoSharedBlock, let own = pool.allocate() { replaceSharedBlock(with: own) }
     }
 
     /// Writes `rows` consecutive positions' keys and values of `layer`, starting
