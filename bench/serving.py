@@ -159,7 +159,7 @@ def concurrent_generation(threads, runs, rows):
         servers.append(("llama-server -np 8", Server(lambda port: [str(LLAMA_SERVER), "-m", str(MODEL), "-t", str(threads),
                                                                    "-np", "8", "-c", "16384", "--port", str(port)]), {}))
     else:
-        rows.append(("llama-server", "not built", "LLAMACPP_BIN=1 ../shared/bench/llamacpp.sh builds it"))
+        rows.append(("llama-server", "not built", "LLAMACPP_BIN=1 bench/llamacpp.sh builds it"))
     for name, server, headers in servers:
         results = []
         for run in range(runs):

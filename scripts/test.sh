@@ -22,6 +22,13 @@ swift test -c release -Xswiftc -enable-testing "$@"
 
 if [[ ${SKIP_E2E:-} == 1 ]]; then exit 0; fi
 
+# llama.cpp's llama-server for the upstream test: built once into a cache folder.
+if [[ ${SKIP_LLAMACPP:-} != 1 ]]; then
+  echo "[test] llama.cpp (bench/llamacpp.sh; cached after the first build)" >&2
+  LLAMACPP_BIN_DIR=$(LLAMACPP_BIN=1 bench/llamacpp.sh)
+  export LLAMACPP_BIN_DIR
+fi
+
 # The end-to-end tests use the server binary of the build above (same flags, so
 # this builds nothing new when `swift test` already linked it).
 if [[ ! -x .build/release/baseserve ]]; then

@@ -96,13 +96,10 @@ enum TestFiles {
         fatalError("no Package.swift above \(#filePath)")
     }()
 
-    /// `<repo root>/../shared`, or `BASESERVE_SHARED`.
-    static var shared: URL {
-        if let s = ProcessInfo.processInfo.environment["BASESERVE_SHARED"], !s.isEmpty { return URL(fileURLWithPath: s) }
-        return repoRoot.deletingLastPathComponent().appendingPathComponent("shared")
-    }
+    /// The reference data kept in the repository.
+    static var data: URL { repoRoot.appendingPathComponent("Tests/Data") }
 
-    static var tinyLlama3: String { shared.appendingPathComponent("golden/tiny-llama3.gguf").path }
+    static var tinyLlama3: String { data.appendingPathComponent("golden/tiny-llama3.gguf").path }
 
     /// The default model, or `BASESERVE_MODEL`.
     static var defaultModel: String {
@@ -113,8 +110,8 @@ enum TestFiles {
     /// Opens a required file; a missing file fails the test with what to do about it.
     static func open(_ path: String, what: String, file: StaticString = #filePath, line: UInt = #line) throws -> GGUFFile {
         guard FileManager.default.fileExists(atPath: path) else {
-            let message = "\(what) is missing at \(path); run the BaseServe set-up script to fetch it "
-                + "(or point BASESERVE_SHARED / BASESERVE_MODEL at it)"
+            let message = "\(what) is missing at \(path); scripts/setup.sh fetches the model "
+                + "(or point BASESERVE_MODEL at it), and Tests/Data holds the reference files"
             // Thrown, not skipped: a test that cannot find its file fails.
             throw MissingTestFile(message: message)
         }

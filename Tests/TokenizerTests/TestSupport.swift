@@ -3,7 +3,7 @@ import GGUF
 import Tokenizer
 import XCTest
 
-/// Where the shared test data lives and loading it once per test run.
+/// Where the test data lives (`Tests/Data`) and loading it once per test run.
 enum TestData {
     /// The folder holding Package.swift, found from this file's path.
     static let repoRoot: URL = {
@@ -15,12 +15,7 @@ enum TestData {
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     }()
 
-    static let shared: URL = {
-        if let env = ProcessInfo.processInfo.environment["BASESERVE_SHARED"], !env.isEmpty {
-            return URL(fileURLWithPath: env)
-        }
-        return repoRoot.appendingPathComponent("../shared").standardizedFileURL
-    }()
+    static let data: URL = repoRoot.appendingPathComponent("Tests/Data")
 
     static let modelPath: String = {
         if let env = ProcessInfo.processInfo.environment["BASESERVE_MODEL"], !env.isEmpty { return env }
@@ -30,7 +25,7 @@ enum TestData {
     /// The path if the file exists; otherwise fails the test with what to do.
     static func require(_ path: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
         guard FileManager.default.fileExists(atPath: path) else {
-            XCTFail("missing test data \(path): run the BaseServe set-up script to fetch the shared vectors, goldens and model (or point BASESERVE_SHARED / BASESERVE_MODEL at them)", file: file, line: line)
+            XCTFail("missing test data \(path): the vectors and goldens live in Tests/Data; the model comes from scripts/setup.sh (or BASESERVE_MODEL)", file: file, line: line)
             throw XCTSkip("missing \(path)")
         }
         return path
@@ -51,7 +46,7 @@ enum TestData {
     }
 
     static func vocab(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> Tokenizer {
-        try tokenizer(at: shared.appendingPathComponent("vectors/ggml-vocab-\(name).gguf").path, file: file, line: line)
+        try tokenizer(at: data.appendingPathComponent("vectors/ggml-vocab-\(name).gguf").path, file: file, line: line)
     }
 
     static func smolLM2(file: StaticString = #filePath, line: UInt = #line) throws -> Tokenizer {
@@ -59,12 +54,12 @@ enum TestData {
     }
 
     static func tinyLlama3(file: StaticString = #filePath, line: UInt = #line) throws -> Tokenizer {
-        try tokenizer(at: shared.appendingPathComponent("golden/tiny-llama3.gguf").path, file: file, line: line)
+        try tokenizer(at: data.appendingPathComponent("golden/tiny-llama3.gguf").path, file: file, line: line)
     }
 
     /// The cases of a vocabulary's .inp/.out pair: (input, expected ids without BOS).
     static func vectorCases(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> [(String, [Int])] {
-        let base = shared.appendingPathComponent("vectors/ggml-vocab-\(name).gguf").path
+        let base = data.appendingPathComponent("vectors/ggml-vocab-\(name).gguf").path
         let inp = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try require(base + ".inp", file: file, line: line))))
         let out = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try require(base + ".out", file: file, line: line))))
         // Split on bytes: as Swift Characters, a case ending in "\r" would fuse with
@@ -101,7 +96,7 @@ enum TestData {
     }
 
     static func golden(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> Golden {
-        let path = try require(shared.appendingPathComponent("golden/\(name).json").path, file: file, line: line)
+        let path = try require(data.appendingPathComponent("golden/\(name).json").path, file: file, line: line)
         return try JSONDecoder().decode(Golden.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
     }
 }

@@ -90,6 +90,5 @@ def http(server):
 
 @pytest.fixture(scope="session")
 def golden():
-    shared = Path(os.environ.get("BASESERVE_SHARED", ROOT.parent / "shared"))
-    with open(shared / "golden/smollm2.json") as f:
+    with open(ROOT / "Tests/Data/golden/smollm2.json") as f:
         return json.load(f)
