@@ -4,10 +4,10 @@ import TestSupport
 import XCTest
 
 /// The engine's logprobs, ranks, top-k and greedy continuations against the
-/// float64 reference in shared/golden, within the product's tolerance.
+/// float64 reference in Tests/Data/golden, within the product's tolerance.
 final class GoldenScoringTests: XCTestCase {
     /// Where two candidates' reference logprobs are closer than this, their order
-    /// may legitimately differ (shared/golden/README.md).
+    /// may legitimately differ (Tests/Data/golden/README.md).
     static let tolerance = 1e-3
 
     func testSmolLM2MatchesTheFloat64Reference() throws {

@@ -31,7 +31,7 @@ final class LlamaConfigTests: XCTestCase {
 
     func testRejectsVocabularyOnlyFileWithClearError() throws {
         // A tokenizer test vector has metadata for a tokenizer but no model.
-        let path = TestPaths.shared.appendingPathComponent("vectors/ggml-vocab-gpt-2.gguf")
+        let path = TestPaths.data.appendingPathComponent("vectors/ggml-vocab-gpt-2.gguf")
         let file = try GGUFFile(path: try TestPaths.require(path))
         XCTAssertThrowsError(try LlamaModel(file: file, threads: 1)) { error in
             let text = String(describing: error)

@@ -1,12 +1,12 @@
 import Foundation
 
 /// Reference results computed in float64 by an independent implementation
-/// (shared/golden/README.md explains the fields).
+/// (Tests/Data/golden/README.md explains the fields).
 public struct GoldenFile: Decodable, Sendable {
     public let cases: [GoldenCase]
 
     public static func load(_ name: String) throws -> GoldenFile {
-        let url = TestPaths.shared.appendingPathComponent("golden/\(name)")
+        let url = TestPaths.data.appendingPathComponent("golden/\(name)")
         return try JSONDecoder().decode(GoldenFile.self, from: Data(contentsOf: url))
     }
 }
