@@ -112,7 +112,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let publicURL = access.publicBase(defaultHost: host, defaultPort: port)
-        logger.info("access database: \(access.database.map(AccessOptions.redacted) ?? "SQLite in \(access.dataDir)/"); invites \(mailer.map { "emailed through \($0.host):\($0.port)" } ?? "shown to admins")")
+        logger.info("access database: \(access.database.map(AccessOptions.redacted) ?? "SQLite in \(access.dataDir)/"); invites \(mailer.map { "emailed through \($0.summary)" } ?? "shown to admins")")
         if try await !store.hasAdmin() {
             let token = try await store.createSetupToken(lifetime: 24 * 3600)
             logger.notice("no admin yet: open \(publicURL)/setup/\(token) to create the first admin account (the link works once, for 24 hours)")
