@@ -34,16 +34,16 @@ public struct StaticAPIKeys: APIKeyAuthenticator {
     private let digests: [[UInt8]]
 
     public init(keys: [String]) {
-        digests = keys.map { SHA256.hash(Array($0.utf8)) }
+        digests = keys.map(Secrets.sha256)
     }
 
     public var isEmpty: Bool { digests.isEmpty }
 
     public func authenticate(key: String) async throws -> Principal? {
-        let digest = SHA256.hash(Array(key.utf8))
+        let digest = Secrets.sha256(key)
         var match = -1
         // Every digest is compared, so the time does not tell which one matched.
-        for (i, d) in digests.enumerated() where constantTimeEqual(d, digest) { match = i }
+        for (i, d) in digests.enumerated() where Secrets.constantTimeEqual(d, digest) { match = i }
         return match >= 0 ? Principal(name: "key-\(match + 1)") : nil
     }
 }

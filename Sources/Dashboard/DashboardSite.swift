@@ -28,7 +28,7 @@ struct DashboardSite: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.requestLimiter = RequestFormLimiter(limitPerHour: configuration.requestFormLimitPerHour)
-        self.decoyPasswordHash = PasswordHasher.hash(SecureToken.make(), cost: UInt8(clamping: configuration.bcryptCost))
+        self.decoyPasswordHash = PasswordHasher.hash(SecretToken.make(), cost: UInt8(clamping: configuration.bcryptCost))
     }
 
     // MARK: Handling
@@ -60,8 +60,8 @@ struct DashboardSite: Sendable {
     }
 
     private func anonymousVisitor(for request: Request) -> Visitor {
-        let cookie = Cookies.value(Cookies.csrf, in: request).flatMap { SecureToken.isWellFormed($0) ? $0 : nil }
-        return Visitor(member: nil, session: nil, sessionToken: nil, anonymousCSRF: cookie ?? SecureToken.make(),
+        let cookie = Cookies.value(Cookies.csrf, in: request).flatMap { SecretToken.isWellFormed($0) ? $0 : nil }
+        return Visitor(member: nil, session: nil, sessionToken: nil, anonymousCSRF: cookie ?? SecretToken.make(),
                        issuesCSRFCookie: cookie == nil)
     }
 
@@ -134,7 +134,7 @@ struct DashboardSite: Sendable {
         case .session: expected = visitor.session?.csrfToken
         case .anonymous: expected = visitor.issuesCSRFCookie ? nil : visitor.anonymousCSRF
         }
-        guard let expected, let sent = form.single("csrf"), SecureToken.constantTimeEqual(sent, expected) else {
+        guard let expected, let sent = form.single("csrf"), Secrets.constantTimeEqual(sent, expected) else {
             logger.info("Dashboard refused a POST to \(request.uri.path) without a valid CSRF token")
             return .failure(forbidden(visitor))
         }

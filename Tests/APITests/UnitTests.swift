@@ -6,12 +6,20 @@ import XCTest
 /// Pieces of the API layer that need no model.
 final class UnitTests: XCTestCase {
     func testSHA256KnownVectors() {
-        XCTAssertEqual(SHA256.hex(SHA256.hash(Array("".utf8))), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        XCTAssertEqual(SHA256.hex(SHA256.hash(Array("abc".utf8))), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(Secrets.sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(Secrets.sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         let long = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
-        XCTAssertEqual(SHA256.hex(SHA256.hash(Array(long.utf8))), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        XCTAssertEqual(SHA256.hex(SHA256.hash([UInt8](repeating: 0x61, count: 1000))),
+        XCTAssertEqual(Secrets.sha256Hex(long), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        XCTAssertEqual(Secrets.sha256Hex(String(repeating: "a", count: 1000)),
                        "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+        XCTAssertEqual(Secrets.sha256("abc").count, 32)
+    }
+
+    func testConstantTimeEqualityComparesWholeStrings() {
+        XCTAssertTrue(Secrets.constantTimeEqual([1, 2, 3], [1, 2, 3]))
+        XCTAssertFalse(Secrets.constantTimeEqual([1, 2, 3], [1, 2, 4]))
+        XCTAssertFalse(Secrets.constantTimeEqual([1, 2, 3], [1, 2, 3, 0]))
+        XCTAssertTrue(Secrets.constantTimeEqual([], []))
     }
 
     func testStaticKeysAcceptOnlyTheirKeys() async throws {

@@ -1,3 +1,5 @@
+import Access
+import API
 @testable import Dashboard
 import XCTest
 
@@ -24,12 +26,12 @@ final class FormDataTests: XCTestCase {
     }
 
     func testConstantTimeComparison() {
-        XCTAssertTrue(SecureToken.constantTimeEqual("abc", "abc"))
-        XCTAssertFalse(SecureToken.constantTimeEqual("abc", "abd"))
-        XCTAssertFalse(SecureToken.constantTimeEqual("abc", "abcd"))
-        let token = SecureToken.make()
-        XCTAssertTrue(SecureToken.isWellFormed(token))
-        XCTAssertNotEqual(token, SecureToken.make())
+        XCTAssertTrue(Secrets.constantTimeEqual("abc", "abc"))
+        XCTAssertFalse(Secrets.constantTimeEqual("abc", "abd"))
+        XCTAssertFalse(Secrets.constantTimeEqual("abc", "abcd"))
+        let token = SecretToken.make()
+        XCTAssertTrue(SecretToken.isWellFormed(token))
+        XCTAssertNotEqual(token, SecretToken.make())
     }
 
     func testEmailPlausibility() {

@@ -75,7 +75,7 @@ extension SQLAccessStore {
             return nil
         }
         let stored = Array(try row.text("secret_hash").utf8)
-        guard constantTimeEqual(stored, Array(format.secretDigest.utf8)) else { return nil }
+        guard Secrets.constantTimeEqual(stored, Array(format.secretDigest.utf8)) else { return nil }
         var apiKey = try Self.key(row)
         guard apiKey.isUsable(at: time),
               let owner = try await member(id: apiKey.memberID), owner.status == .active else { return nil }
