@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // Reading .gguf files: header, metadata, tensor table, memory-mapped data.
@@ -51,7 +52,12 @@ let package = Package(
         // upstream OpenAI-compatible servers (vLLM, llama.cpp) reached over HTTP.
         .target(
             name: "Backends",
-            dependencies: ["Engine", "Tokenizer", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+            dependencies: [
+                "Engine", "Tokenizer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // `serve --config FILE`: the TOML file of models.
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
         ),
         // The OpenAI-compatible HTTP API: wire types, validation, routes, SSE, errors.
         .target(

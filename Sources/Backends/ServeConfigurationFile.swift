@@ -1,4 +1,5 @@
 import Foundation
+import TOMLKit
 
 /// A configuration file's mistake, as one sentence for the operator.
 public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -42,11 +43,8 @@ public struct ServeConfigurationFile: Sendable, Equatable {
     }
 
     static let localKeys: Set<String> = ["name", "path"]
-    static let upstreamKeys: Set<String> = [
-        "name", "url", "urls", "kind", "api_key", "api_key_env", "served_model_name", "max_model_len", "vocab_size",
-        "timeout_seconds", "connect_timeout_seconds", "health_check_seconds", "health_path", "capabilities",
-    ]
-    static let capabilityKeys: Set<String> = ["prompt_logprobs", "echo", "tokenize"]
+    static let upstreamKeys: Set<String> = Set(ModelTable.CodingKeys.allCases.map(\.rawValue)).subtracting(["path"])
+    static let capabilityKeys: Set<String> = Set(CapabilityTable.CodingKeys.allCases.map(\.rawValue))
 
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws
         -> ServeConfigurationFile
@@ -59,123 +57,173 @@ public struct ServeConfigurationFile: Sendable, Equatable {
         }
         do {
             return try parse(text, environment: environment)
-        } catch let error as TOMLError {
-            throw ConfigurationError("\(path): \(error)")
         } catch let error as ConfigurationError {
             throw ConfigurationError("\(path): \(error)")
         }
     }
 
+    /// Reads the file with TOMLKit: the TOML syntax first (errors name the line),
+    /// then the keys of every table against the settings that exist (a misspelt
+    /// one names its model), then the values into `FileTable`'s types.
     public static func parse(_ text: String, environment: [String: String] = [:]) throws -> ServeConfigurationFile {
-        let root = try TOMLSubset.parse(text)
-        if let extra = root.keys.first(where: { $0 != "model" }) {
-            throw ConfigurationError("unknown setting \(extra): the file holds [[model]] tables")
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigurationError("line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
+        }
+        try checkKeys(root)
+        let table: FileTable
+        do {
+            table = try TOMLDecoder().decode(FileTable.self, from: root)
+        } catch let error as DecodingError {
+            throw ConfigurationError(describe(error))
         }
         var file = ServeConfigurationFile()
-        guard let models = root["model"] else { return file }
-        guard case .array(let entries) = models else { throw ConfigurationError("model must be a list of [[model]] tables") }
-        for (n, entry) in entries.enumerated() {
-            guard case .table(let t) = entry else { throw ConfigurationError("model must be a list of [[model]] tables") }
-            let reader = TableReader(table: t, place: "model \(n + 1)")
-            if t["path"] != nil {
-                try reader.onlyKeys(localKeys, what: "a local model (one with path)")
-                file.localModels.append(LocalModel(name: try reader.string("name"), path: try reader.string("path")!))
-            } else if t["urls"] != nil || t["url"] != nil {
-                try reader.onlyKeys(upstreamKeys, what: "an upstream model (one with urls)")
-                file.upstreams.append(try upstream(reader, environment: environment))
+        for (n, model) in (table.model ?? []).enumerated() {
+            let place = "model \(n + 1)"
+            if let path = model.path {
+                file.localModels.append(LocalModel(name: model.name, path: path))
+            } else if model.urls != nil || model.url != nil {
+                file.upstreams.append(try upstream(model, place: place, environment: environment))
             } else {
-                throw ConfigurationError("\(reader.place) needs either path (a local GGUF file) or urls (upstream servers)")
+                throw ConfigurationError("\(place) needs either path (a local GGUF file) or urls (upstream servers)")
             }
         }
         return file
     }
 
-    private static func upstream(_ r: TableReader, environment: [String: String]) throws -> UpstreamConfiguration {
-        guard let name = try r.string("name") else { throw ConfigurationError("\(r.place): an upstream model needs a name") }
+    /// Unknown keys are errors: a setting spelt wrong must not be silently ignored.
+    private static func checkKeys(_ root: TOMLTable) throws {
+        if let extra = root.keys.sorted().first(where: { $0 != "model" }) {
+            throw ConfigurationError("unknown setting \(extra): the file holds [[model]] tables")
+        }
+        guard let models = root["model"] else { return }
+        guard let entries = models.array else { throw ConfigurationError("model must be a list of [[model]] tables") }
+        for (n, entry) in entries.enumerated() {
+            guard let t = entry.table else { throw ConfigurationError("model must be a list of [[model]] tables") }
+            let place = "model \(n + 1)"
+            let isLocal = t.contains(key: "path")
+            try onlyKeys(t, isLocal ? localKeys : upstreamKeys, place: place,
+                         what: isLocal ? "a local model (one with path)" : "an upstream model (one with urls)")
+            if let capabilities = t["capabilities"]?.table {
+                try onlyKeys(capabilities, capabilityKeys, place: "\(place) capabilities", what: "capabilities")
+            }
+        }
+    }
+
+    private static func onlyKeys(_ table: TOMLTable, _ allowed: Set<String>, place: String, what: String) throws {
+        if let bad = table.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw ConfigurationError("\(place): \(bad) is not a setting of \(what); known: \(allowed.sorted().joined(separator: ", "))")
+        }
+    }
+
+    /// A value of the wrong type, as "model 2: max_model_len must be an integer".
+    private static func describe(_ error: DecodingError) -> String {
+        let path: [any CodingKey]
+        switch error {
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c): path = c.codingPath
+        @unknown default: return "\(error)"
+        }
+        let index = path.compactMap(\.intValue).first
+        let key = path.last(where: { $0.intValue == nil && $0.stringValue != "model" })?.stringValue ?? "model"
+        let place = index.map { "model \($0 + 1): " } ?? ""
+        return "\(place)\(key) must be \(expectedType[key] ?? "a value of another type")"
+    }
+
+    private static let expectedType: [String: String] = [
+        "name": "a string", "path": "a string", "url": "a string", "urls": "a list of strings", "kind": "a string",
+        "api_key": "a string", "api_key_env": "a string", "served_model_name": "a string", "health_path": "a string",
+        "max_model_len": "an integer", "vocab_size": "an integer", "timeout_seconds": "a number",
+        "connect_timeout_seconds": "a number", "health_check_seconds": "a number", "capabilities": "a table",
+        "prompt_logprobs": "true or false", "echo": "true or false", "tokenize": "true or false",
+        "model": "a list of [[model]] tables",
+    ]
+
+    private static func upstream(_ m: ModelTable, place: String, environment: [String: String]) throws -> UpstreamConfiguration {
+        guard let name = m.name else { throw ConfigurationError("\(place): an upstream model needs a name") }
         let place = "model \(name)"
-        var urls = try r.stringList("urls") ?? []
-        if let url = try r.string("url") { urls.insert(url, at: 0) }
-        let kindName = try r.string("kind") ?? UpstreamKind.vllm.rawValue
+        var urls = m.urls ?? []
+        if let url = m.url { urls.insert(url, at: 0) }
+        let kindName = m.kind ?? UpstreamKind.vllm.rawValue
         guard let kind = UpstreamKind(rawValue: kindName) else {
             throw ConfigurationError("\(place): kind \(kindName) is not one of vllm, llama.cpp, openai")
         }
-        var apiKey = try r.string("api_key")
-        if let variable = try r.string("api_key_env") {
+        var apiKey = m.apiKey
+        if let variable = m.apiKeyEnv {
             guard let value = environment[variable], !value.isEmpty else {
                 throw ConfigurationError("\(place): api_key_env names \(variable), which is not set")
             }
             apiKey = value
         }
         var capabilities = kind.defaultCapabilities
-        if let c = r.table["capabilities"] {
-            guard case .table(let ct) = c else { throw ConfigurationError("\(place): capabilities must be a table") }
-            let cr = TableReader(table: ct, place: "\(place) capabilities")
-            try cr.onlyKeys(capabilityKeys, what: "capabilities")
-            capabilities.promptLogprobs = try cr.bool("prompt_logprobs") ?? capabilities.promptLogprobs
-            capabilities.echo = try cr.bool("echo") ?? capabilities.echo
-            capabilities.tokenize = try cr.bool("tokenize") ?? capabilities.tokenize
+        if let c = m.capabilities {
+            capabilities.promptLogprobs = c.promptLogprobs ?? capabilities.promptLogprobs
+            capabilities.echo = c.echo ?? capabilities.echo
+            capabilities.tokenize = c.tokenize ?? capabilities.tokenize
         }
         var u = UpstreamConfiguration(name: name, urls: urls, kind: kind, apiKey: apiKey,
-                                      servedModelName: try r.string("served_model_name"), capabilities: capabilities)
-        u.maxModelLength = try r.int("max_model_len")
-        u.vocabularySize = try r.int("vocab_size")
-        u.timeoutSeconds = try r.number("timeout_seconds") ?? u.timeoutSeconds
-        u.connectTimeoutSeconds = try r.number("connect_timeout_seconds") ?? u.connectTimeoutSeconds
-        u.healthCheckSeconds = try r.number("health_check_seconds") ?? u.healthCheckSeconds
-        u.healthPath = try r.string("health_path") ?? u.healthPath
+                                      servedModelName: m.servedModelName, capabilities: capabilities)
+        u.maxModelLength = m.maxModelLength
+        u.vocabularySize = m.vocabularySize
+        u.timeoutSeconds = m.timeoutSeconds?.value ?? u.timeoutSeconds
+        u.connectTimeoutSeconds = m.connectTimeoutSeconds?.value ?? u.connectTimeoutSeconds
+        u.healthCheckSeconds = m.healthCheckSeconds?.value ?? u.healthCheckSeconds
+        u.healthPath = m.healthPath ?? u.healthPath
         if let problem = u.problem() { throw ConfigurationError(problem) }
         return u
     }
 }
 
-/// Typed reads from one TOML table, with errors that name the place and key.
-private struct TableReader {
-    let table: [String: TOMLValue]
-    let place: String
+/// The file as TOML tables: `[[model]]` entries, each local (with `path`) or
+/// an upstream (with `urls`); which keys each may have is checked before decoding.
+struct FileTable: Decodable {
+    var model: [ModelTable]?
+}
 
-    func onlyKeys(_ allowed: Set<String>, what: String) throws {
-        if let bad = table.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw ConfigurationError("\(place): \(bad) is not a setting of \(what); known: \(allowed.sorted().joined(separator: ", "))")
-        }
+struct ModelTable: Decodable {
+    var name: String?
+    var path: String?
+    var url: String?
+    var urls: [String]?
+    var kind: String?
+    var apiKey: String?
+    var apiKeyEnv: String?
+    var servedModelName: String?
+    var maxModelLength: Int?
+    var vocabularySize: Int?
+    var timeoutSeconds: Seconds?
+    var connectTimeoutSeconds: Seconds?
+    var healthCheckSeconds: Seconds?
+    var healthPath: String?
+    var capabilities: CapabilityTable?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, path, url, urls, kind
+        case apiKey = "api_key", apiKeyEnv = "api_key_env", servedModelName = "served_model_name"
+        case maxModelLength = "max_model_len", vocabularySize = "vocab_size"
+        case timeoutSeconds = "timeout_seconds", connectTimeoutSeconds = "connect_timeout_seconds"
+        case healthCheckSeconds = "health_check_seconds", healthPath = "health_path", capabilities
     }
+}
 
-    private func wrong(_ key: String, _ expected: String, _ v: TOMLValue) -> ConfigurationError {
-        ConfigurationError("\(place): \(key) must be \(expected), not \(v.typeName)")
+struct CapabilityTable: Decodable {
+    var promptLogprobs: Bool?
+    var echo: Bool?
+    var tokenize: Bool?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case promptLogprobs = "prompt_logprobs", echo, tokenize
     }
+}
 
-    func string(_ key: String) throws -> String? {
-        guard let v = table[key] else { return nil }
-        guard case .string(let s) = v else { throw wrong(key, "a string", v) }
-        return s
-    }
+/// A duration in seconds, written as an integer (`30`) or a float (`0.5`).
+struct Seconds: Decodable {
+    var value: Double
 
-    func stringList(_ key: String) throws -> [String]? {
-        guard let v = table[key] else { return nil }
-        guard case .array(let items) = v else { throw wrong(key, "a list of strings", v) }
-        return try items.map { item in
-            guard case .string(let s) = item else { throw wrong(key, "a list of strings", item) }
-            return s
-        }
-    }
-
-    func int(_ key: String) throws -> Int? {
-        guard let v = table[key] else { return nil }
-        guard case .integer(let n) = v else { throw wrong(key, "an integer", v) }
-        return n
-    }
-
-    func number(_ key: String) throws -> Double? {
-        guard let v = table[key] else { return nil }
-        switch v {
-        case .integer(let n): return Double(n)
-        case .float(let x): return x
-        default: throw wrong(key, "a number", v)
-        }
-    }
-
-    func bool(_ key: String) throws -> Bool? {
-        guard let v = table[key] else { return nil }
-        guard case .bool(let b) = v else { throw wrong(key, "true or false", v) }
-        return b
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let whole = try? container.decode(Int.self) { value = Double(whole); return }
+        value = try container.decode(Double.self)
     }
 }

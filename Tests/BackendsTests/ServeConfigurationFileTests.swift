@@ -1,9 +1,11 @@
 @testable import Backends
 import XCTest
 
-final class TOMLSubsetTests: XCTestCase {
-    func testValuesTablesAndComments() throws {
-        let root = try TOMLSubset.parse("""
+final class TOMLSyntaxTests: XCTestCase {
+    /// TOML as people write it: comments, literal strings, multi-line arrays,
+    /// digit separators, inline tables.
+    func testTheWholeSyntaxReads() throws {
+        let file = try ServeConfigurationFile.parse("""
             # models
             [[model]]
             name = "a"   # trailing comment
@@ -14,38 +16,29 @@ final class TOMLSubsetTests: XCTestCase {
             max_model_len = 4_096
             timeout_seconds = 0.5
             capabilities = { prompt_logprobs = false, echo = true }
-            [model.extra]
-            note = "tab\\there \\u00e9"
 
             [[model]]
             name = "b"
-            [model.extra]
-            note = "again"
+            path = 'models/b.gguf'
             """)
-        guard case .array(let models)? = root["model"], models.count == 2, case .table(let a) = models[0] else {
-            return XCTFail("two [[model]] tables expected: \(root)")
-        }
-        XCTAssertEqual(a["name"], .string("a"))
-        XCTAssertEqual(a["urls"], .array([.string("http://x:1"), .string("http://y:2")]))
-        XCTAssertEqual(a["max_model_len"], .integer(4096))
-        XCTAssertEqual(a["timeout_seconds"], .float(0.5))
-        XCTAssertEqual(a["capabilities"], .table(["prompt_logprobs": .bool(false), "echo": .bool(true)]))
-        XCTAssertEqual(a["extra"], .table(["note": .string("tab\there é")]))
-        guard case .table(let b) = models[1] else { return XCTFail() }
-        XCTAssertEqual(b["extra"], .table(["note": .string("again")]))
+        XCTAssertEqual(file.upstreams.count, 1)
+        let a = file.upstreams[0]
+        XCTAssertEqual(a.urls, ["http://x:1", "http://y:2"])
+        XCTAssertEqual(a.maxModelLength, 4096)
+        XCTAssertEqual(a.timeoutSeconds, 0.5)
+        XCTAssertEqual(a.capabilities, UpstreamCapabilities(promptLogprobs: false, echo: true, tokenize: true))
+        XCTAssertEqual(file.localModels, [.init(name: "b", path: "models/b.gguf")])
     }
 
-    func testErrorsNameTheLine() {
-        func error(_ text: String) -> TOMLError? {
-            do { _ = try TOMLSubset.parse(text); return nil } catch { return error as? TOMLError }
+    func testSyntaxErrorsNameTheLine() {
+        func message(_ text: String) -> String {
+            do { _ = try ServeConfigurationFile.parse(text); return "" } catch { return "\(error)" }
         }
-        XCTAssertEqual(error("a = 1\nb = unquoted")?.line, 2)
-        XCTAssertEqual(error("a = 1\na = 2")?.message, "the key a is set twice")
-        XCTAssertEqual(error("a = \"open")?.message, "a string is not closed on its line")
-        XCTAssertNotNil(error("a.b = 1"))
-        XCTAssertNotNil(error("a = 1 b = 2"))
-        XCTAssertNotNil(error("[t]\n[t]"))
-        XCTAssertNotNil(error("a = [1, 2"))
+        XCTAssertTrue(message("[[model]]\nname = unquoted").hasPrefix("line 2"), message("[[model]]\nname = unquoted"))
+        XCTAssertTrue(message("[[model]]\nname = \"a\"\nname = \"b\"").hasPrefix("line 3"))
+        XCTAssertTrue(message("[[model]]\nname = \"open").hasPrefix("line 2"))
+        XCTAssertFalse(message("a = [1, 2").isEmpty)
+        XCTAssertFalse(message("[t]\n[t]").isEmpty)
     }
 }
 
@@ -104,6 +97,11 @@ final class ServeConfigurationFileTests: XCTestCase {
         XCTAssertTrue(message("[[model]]\nname = \"x\"\nurls = [\"http://h:1\"]\nmax_model_len = \"8k\"").contains("max_model_len must be an integer"))
         XCTAssertTrue(message("[[model]]\nurls = [\"http://h:1\"]").contains("needs a name"))
         XCTAssertTrue(message("models = 1").contains("unknown setting models"))
+        XCTAssertTrue(message("[[model]]\nname = \"x\"\nurls = \"http://h:1\"").contains("model 1: urls must be a list of strings"))
+        XCTAssertTrue(message("[[model]]\nname = \"x\"\nurls = [\"http://h:1\"]\ntimeout_seconds = \"soon\"").contains("timeout_seconds must be a number"))
+        XCTAssertTrue(message("[[model]]\nname = \"x\"\nurls = [\"http://h:1\"]\ncapabilities = { echo = 1 }").contains("echo must be true or false"))
+        XCTAssertTrue(message("[[model]]\nname = \"x\"\nurls = [\"http://h:1\"]\ncapabilities = { logits = true }").contains("logits is not a setting of capabilities"))
+        XCTAssertTrue(message("[[model]]\nname = \"x\"\npath = \"m.gguf\"\nurls = [\"http://h:1\"]").contains("urls is not a setting of a local model"))
     }
 
     func testTheKeyNeverAppearsInErrors() {
