@@ -16,10 +16,12 @@ public struct ServerConfiguration: Sendable {
     public var cancelOnDisconnect: Bool
     /// Timeouts on clients' sending and idling, and the cap on open connections.
     public var connections: ConnectionLimits
+    /// Who may read `/metrics`.
+    public var metricsAccess: MetricsAccess
 
     public init(host: String = "127.0.0.1", port: Int = 8000, maxLogprobs: Int = 20, maxBodyBytes: Int = 16 << 20,
                 version: String = BaseServeVersion.current, cancelOnDisconnect: Bool = true,
-                connections: ConnectionLimits = ConnectionLimits()) {
+                connections: ConnectionLimits = ConnectionLimits(), metricsAccess: MetricsAccess = MetricsAccess()) {
         self.host = host
         self.port = port
         self.maxLogprobs = maxLogprobs
@@ -27,6 +29,7 @@ public struct ServerConfiguration: Sendable {
         self.version = version
         self.cancelOnDisconnect = cancelOnDisconnect
         self.connections = connections
+        self.metricsAccess = metricsAccess
     }
 
     public static func isLoopback(_ host: String) -> Bool {
@@ -56,7 +59,8 @@ public func buildRouter(models: ModelRegistry, authenticator: (any APIKeyAuthent
             : jsonResponse(.object([("status", "ok")]))
     }
     router.get("version") { _, _ in jsonResponse(.object([("version", .string(configuration.version))])) }
-    router.get("metrics") { _, _ in
+    router.get("metrics") { request, context in
+        try await configuration.metricsAccess.check(request, remoteAddress: context.remoteAddress)
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
         return Response(status: .ok, headers: headers,

@@ -57,6 +57,11 @@ struct ServeCommand: AsyncParsableCommand {
     var idleTimeout: Double = 15
     @Option(name: .long, help: "Open connections at most; more are closed at once (default: the open-file limit less 128).")
     var maxConnections: Int?
+    @Option(name: .customLong("metrics-token"), help: ArgumentHelp(
+        "Serve /metrics to any client that sends `Authorization: Bearer TOKEN`, and only to them (default: loopback clients only; or $BASESERVE_METRICS_TOKEN).",
+        valueName: "token"))
+    var metricsTokenOption: String?
+    var metricsToken: String? { metricsTokenOption ?? ProcessInfo.processInfo.environment["BASESERVE_METRICS_TOKEN"] }
     @Option(name: .long, help: "Days to keep per-request usage rows (daily totals are kept).") var usageRetentionDays = 90
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     @OptionGroup var modelSources: ModelSourceOptions
@@ -72,6 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
             guard seconds > 0, seconds <= 86400 else { throw ValidationError("\(name) must be between 0 and 86400 seconds") }
         }
         if let maxConnections { guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") } }
+        if let metricsTokenOption { guard !metricsTokenOption.isEmpty else { throw ValidationError("--metrics-token must not be empty") } }
         guard usageRetentionDays >= 1 else { throw ValidationError("--usage-retention-days must be at least 1") }
         if noAuth && !apiKey.isEmpty { throw ValidationError("--no-auth and --api-key contradict each other") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
@@ -141,7 +147,7 @@ struct ServeCommand: AsyncParsableCommand {
         let limits = ConnectionLimits(headTimeout: .seconds(headTimeout), bodyTimeout: .seconds(bodyTimeout),
                                       idleTimeout: .seconds(idleTimeout), maxConnections: connectionCap)
         let configuration = ServerConfiguration(host: host, port: port, maxLogprobs: maxLogprobs, maxBodyBytes: maxBodyBytes,
-                                                connections: limits)
+                                                connections: limits, metricsAccess: MetricsAccess(token: metricsToken))
         let state = ServerState()
         let authenticator: (any APIKeyAuthenticator)? = noAuth ? nil : AccessGate(store: store, operatorKeys: keys, logger: logger)
         let dashboard = DashboardConfiguration(publicURL: publicURL, secureCookies: publicURL.lowercased().hasPrefix("https://"))
