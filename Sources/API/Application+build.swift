@@ -1,5 +1,6 @@
 import Backends
 import Hummingbird
+import HummingbirdCore
 import Logging
 
 /// How the server runs.
@@ -13,15 +14,22 @@ public struct ServerConfiguration: Sendable {
     public var version: String
     /// Cancel a completion or scoring request's work when its client disconnects.
     public var cancelOnDisconnect: Bool
+    /// Timeouts on clients' sending and idling, and the cap on open connections.
+    public var connections: ConnectionLimits
+    /// Who may read `/metrics`.
+    public var metricsAccess: MetricsAccess
 
     public init(host: String = "127.0.0.1", port: Int = 8000, maxLogprobs: Int = 20, maxBodyBytes: Int = 16 << 20,
-                version: String = BaseServeVersion.current, cancelOnDisconnect: Bool = true) {
+                version: String = BaseServeVersion.current, cancelOnDisconnect: Bool = true,
+                connections: ConnectionLimits = ConnectionLimits(), metricsAccess: MetricsAccess = MetricsAccess()) {
         self.host = host
         self.port = port
         self.maxLogprobs = maxLogprobs
         self.maxBodyBytes = maxBodyBytes
         self.version = version
         self.cancelOnDisconnect = cancelOnDisconnect
+        self.connections = connections
+        self.metricsAccess = metricsAccess
     }
 
     public static func isLoopback(_ host: String) -> Bool {
@@ -51,7 +59,8 @@ public func buildRouter(models: ModelRegistry, authenticator: (any APIKeyAuthent
             : jsonResponse(.object([("status", "ok")]))
     }
     router.get("version") { _, _ in jsonResponse(.object([("version", .string(configuration.version))])) }
-    router.get("metrics") { _, _ in
+    router.get("metrics") { request, context in
+        try await configuration.metricsAccess.check(request, remoteAddress: context.remoteAddress)
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
         return Response(status: .ok, headers: headers,
@@ -97,8 +106,16 @@ public func buildApplication(models: ModelRegistry, authenticator: (any APIKeyAu
                              logger: Logger, addRoutes: (Router<APIRequestContext>) -> Void = { _ in }) -> some ApplicationProtocol {
     let router = buildRouter(models: models, authenticator: authenticator, configuration: configuration, metrics: metrics,
                              state: state, logger: logger, addRoutes: addRoutes)
+    let limits = configuration.connections
+    let connections = OpenConnections(limit: limits.maxConnections, logger: logger)
+    // A guard per connection (the closure runs for each one) enforces the
+    // timeouts and the cap; Hummingbird's own idle timeout stays off, since
+    // the guard's covers idling and more.
+    let http1 = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [ConnectionGuard(limits: limits, connections: connections, logger: logger)])
     return Application(
         router: router,
+        server: .http1(configuration: http1),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "BaseServe"),
         logger: logger)
 }

@@ -60,9 +60,17 @@ public protocol AccessStore: Sendable {
 
     // MARK: Sign-in and sessions
 
-    /// Failed sign-ins for an email since `since` (for the delay against guessing).
+    /// Failed (or still unchecked) sign-ins for an email since `since`.
     func failedSignIns(email: String, since: Date) async throws -> Int
-    func recordSignIn(email: String, succeeded: Bool) async throws
+    /// Counts a sign-in attempt for `email` before its password is checked, in
+    /// one atomic step: nil (nothing recorded) when `maxFailures` attempts since
+    /// `since` failed or are still being checked, so at most that many passwords
+    /// are checked per email and window however many attempts arrive at once.
+    /// Otherwise the attempt's id; it counts as a failure until `signInSucceeded`.
+    func beginSignIn(email: String, since: Date, maxFailures: Int) async throws -> String?
+    /// Marks an attempt from `beginSignIn` as a success, so a member's own
+    /// sign-in does not count against their email.
+    func signInSucceeded(attemptID: String) async throws
     /// A new session with a fresh random token (never one the browser sent).
     func createSession(memberID: String, lifetime: TimeInterval) async throws -> IssuedSession
     /// The live session and its member; nil when unknown or expired.

@@ -49,6 +49,19 @@ struct ServeCommand: AsyncParsableCommand {
         valueName: "url"))
     var smtpURLOption: String?
     var smtpURL: String? { smtpURLOption ?? ProcessInfo.processInfo.environment["BASESERVE_SMTP_URL"] }
+    @Option(name: .long, help: "Seconds a new connection has to send a whole request head (then it is closed).")
+    var headTimeout: Double = 10
+    @Option(name: .long, help: "Seconds a request body has to arrive whole after its head (then the connection is closed).")
+    var bodyTimeout: Double = 60
+    @Option(name: .long, help: "Seconds a kept-alive connection may sit idle between requests (then it is closed).")
+    var idleTimeout: Double = 15
+    @Option(name: .long, help: "Open connections at most; more are closed at once (default: the open-file limit less 128).")
+    var maxConnections: Int?
+    @Option(name: .customLong("metrics-token"), help: ArgumentHelp(
+        "Serve /metrics to any client that sends `Authorization: Bearer TOKEN`, and only to them (default: loopback clients only; or $BASESERVE_METRICS_TOKEN).",
+        valueName: "token"))
+    var metricsTokenOption: String?
+    var metricsToken: String? { metricsTokenOption ?? ProcessInfo.processInfo.environment["BASESERVE_METRICS_TOKEN"] }
     @Option(name: .long, help: "Days to keep per-request usage rows (daily totals are kept).") var usageRetentionDays = 90
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     @OptionGroup var modelSources: ModelSourceOptions
@@ -60,6 +73,11 @@ struct ServeCommand: AsyncParsableCommand {
         guard threads >= 1, threads <= 512 else { throw ValidationError("--threads must be between 1 and 512") }
         if let maxModelLen { guard maxModelLen >= 1 else { throw ValidationError("--max-model-len must be at least 1") } }
         if let kvCacheMB { guard kvCacheMB >= 1 else { throw ValidationError("--kv-cache-mb must be at least 1") } }
+        for (name, seconds) in [("--head-timeout", headTimeout), ("--body-timeout", bodyTimeout), ("--idle-timeout", idleTimeout)] {
+            guard seconds > 0, seconds <= 86400 else { throw ValidationError("\(name) must be between 0 and 86400 seconds") }
+        }
+        if let maxConnections { guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") } }
+        if let metricsTokenOption { guard !metricsTokenOption.isEmpty else { throw ValidationError("--metrics-token must not be empty") } }
         guard usageRetentionDays >= 1 else { throw ValidationError("--usage-retention-days must be at least 1") }
         if noAuth && !apiKey.isEmpty { throw ValidationError("--no-auth and --api-key contradict each other") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
@@ -69,6 +87,14 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "baseserve")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        // Every connection is a descriptor: take all the system allows, and
+        // cap connections below it so the server never runs out.
+        let descriptors = DescriptorLimit.raise()
+        let connectionCap = maxConnections ?? DescriptorLimit.defaultMaxConnections(limit: descriptors)
+        logger.info("open-file limit \(descriptors); at most \(connectionCap) connections")
+        if connectionCap > descriptors - DescriptorLimit.reserve {
+            logger.warning("--max-connections \(connectionCap) leaves fewer than \(DescriptorLimit.reserve) of \(descriptors) descriptors for the server's own files")
+        }
 
         let keys = apiKey + (ProcessInfo.processInfo.environment["BASESERVE_API_KEY"] ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -118,7 +144,10 @@ struct ServeCommand: AsyncParsableCommand {
             logger.notice("no admin yet: open \(publicURL)/setup/\(token) to create the first admin account (the link works once, for 24 hours)")
         }
 
-        let configuration = ServerConfiguration(host: host, port: port, maxLogprobs: maxLogprobs, maxBodyBytes: maxBodyBytes)
+        let limits = ConnectionLimits(headTimeout: .seconds(headTimeout), bodyTimeout: .seconds(bodyTimeout),
+                                      idleTimeout: .seconds(idleTimeout), maxConnections: connectionCap)
+        let configuration = ServerConfiguration(host: host, port: port, maxLogprobs: maxLogprobs, maxBodyBytes: maxBodyBytes,
+                                                connections: limits, metricsAccess: MetricsAccess(token: metricsToken))
         let state = ServerState()
         let authenticator: (any APIKeyAuthenticator)? = noAuth ? nil : AccessGate(store: store, operatorKeys: keys, logger: logger)
         let dashboard = DashboardConfiguration(publicURL: publicURL, secureCookies: publicURL.lowercased().hasPrefix("https://"))

@@ -6,6 +6,8 @@ import Hummingbird
 /// Signing in and out. Guessing is slowed twice over: a fixed pause after
 /// every failure, and after `maxFailures` failures for one email within
 /// `failureWindow` that email is refused outright until the window has passed.
+/// An attempt is counted before its password is checked, so at most
+/// `maxFailures` passwords are checked per window, however many arrive at once.
 struct SignInPages: Sendable {
     let site: DashboardSite
     static let maxFailures = 5
@@ -36,9 +38,11 @@ struct SignInPages: Sendable {
         let password = form["password"] ?? ""
         let store = site.store
 
+        // The attempt is counted before the password is checked, so parallel
+        // guesses cannot all pass a count that none of them has raised yet.
         let now = site.configuration.now()
-        let failures = try await store.failedSignIns(email: email, since: now.addingTimeInterval(-Self.failureWindow))
-        if failures >= Self.maxFailures {
+        guard let attempt = try await store.beginSignIn(email: email, since: now.addingTimeInterval(-Self.failureWindow),
+                                                        maxFailures: Self.maxFailures) else {
             site.logger.info("Dashboard refused a sign-in: too many failures for one email")
             return site.page("signin", visitor, status: .tooManyRequests, data: [
                 "email": email,
@@ -53,7 +57,7 @@ struct SignInPages: Sendable {
         if let member { hash = try await store.passwordHash(memberID: member.id) }
         let matches = await Passwords.verify(password, hash: hash ?? site.decoyPasswordHash)
         guard let member, hash != nil, matches else {
-            try await store.recordSignIn(email: email, succeeded: false)
+            // The attempt already counts as a failure.
             site.logger.info("Dashboard sign-in failed")
             try? await Task.sleep(for: site.configuration.failedSignInDelay)
             return site.page("signin", visitor, status: .unauthorized, data: [
@@ -61,13 +65,12 @@ struct SignInPages: Sendable {
             ])
         }
         guard member.status == .active else {
-            try await store.recordSignIn(email: email, succeeded: false)
             site.logger.info("Dashboard refused a sign-in: member \(member.id) is suspended")
             return site.page("signin", visitor, status: .forbidden, data: [
                 "email": email, "error": "This account is suspended. Ask an admin if you think that is a mistake.",
             ])
         }
-        try await store.recordSignIn(email: email, succeeded: true)
+        try await store.signInSucceeded(attemptID: attempt)
         return try await site.startSession(for: member, replacing: visitor, to: "/dashboard")
     }
 

@@ -31,16 +31,21 @@ struct Reply {
     var json: JSON { JSON.parse(Array(text.utf8)) ?? .null }
 }
 
+let testMetricsToken = "metrics-scrape-token"
+let metricsAuthorization: HTTPFields = [.authorization: "Bearer \(testMetricsToken)"]
+
 extension XCTestCase {
     /// Runs `body` against an in-process app over the real model.
-    func withApp(keys: [String] = [], maxBodyBytes: Int = 1 << 20, maxLogprobs: Int = 20,
+    /// The in-process client has no address, so it reads /metrics with `metricsToken`.
+    func withApp(keys: [String] = [], maxBodyBytes: Int = 1 << 20, maxLogprobs: Int = 20, metricsToken: String? = testMetricsToken,
                  _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let backend = try SharedModel.backend()
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let app = buildApplication(
             models: ModelRegistry([backend]), authenticator: keys.isEmpty ? nil : StaticAPIKeys(keys: keys),
-            configuration: ServerConfiguration(maxLogprobs: maxLogprobs, maxBodyBytes: maxBodyBytes, cancelOnDisconnect: false),
+            configuration: ServerConfiguration(maxLogprobs: maxLogprobs, maxBodyBytes: maxBodyBytes, cancelOnDisconnect: false,
+                                               metricsAccess: MetricsAccess(token: metricsToken)),
             logger: logger)
         try await app.test(.router) { client in try await body(client) }
     }

@@ -31,7 +31,7 @@ final class RoutesTests: XCTestCase {
             XCTAssertEqual(ok.json["object"], "list")
             // Public routes need no key.
             for path in ["/health", "/version", "/tokenizer_info", "/openapi.json", "/metrics"] {
-                let status = try await client.get(path).status
+                let status = try await client.get(path, headers: path == "/metrics" ? metricsAuthorization : [:]).status
                 XCTAssertEqual(status, .ok, path)
             }
         }
@@ -98,7 +98,7 @@ final class RoutesTests: XCTestCase {
         try await withApp { client in
             _ = try await client.post("/v1/completions", #"{"prompt": "Hello", "max_tokens": 2, "temperature": 0}"#)
             _ = try await client.get("/nowhere")
-            let text = try await client.get("/metrics").text
+            let text = try await client.get("/metrics", headers: metricsAuthorization).text
             XCTAssert(text.contains(#"baseserve_requests_total{route="/v1/completions",status="200"} 1"#), text)
             XCTAssert(text.contains(#"status="404""#), text)
             XCTAssert(text.contains("baseserve_prompt_tokens_total 1"), text)

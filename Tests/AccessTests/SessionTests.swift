@@ -31,15 +31,45 @@ import Testing
     }
 
     @Test(arguments: Backend.all)
-    func failedSignInsAreCounted(_ backend: Backend) async throws {
+    func signInAttemptsCountAsFailuresUntilTheySucceed(_ backend: Backend) async throws {
         try await withStore(backend) { store, _ in
             let start = Date().addingTimeInterval(-1)
-            try await store.recordSignIn(email: "Ada@example.com", succeeded: false)
-            try await store.recordSignIn(email: "ada@example.com", succeeded: false)
-            try await store.recordSignIn(email: "ada@example.com", succeeded: true)
-            try await store.recordSignIn(email: "bob@example.com", succeeded: false)
+            _ = try #require(try await store.beginSignIn(email: "Ada@example.com", since: start, maxFailures: 5))
+            _ = try #require(try await store.beginSignIn(email: "ada@example.com", since: start, maxFailures: 5))
+            let good = try #require(try await store.beginSignIn(email: "ada@example.com", since: start, maxFailures: 5))
+            try await store.signInSucceeded(attemptID: good)
+            _ = try #require(try await store.beginSignIn(email: "bob@example.com", since: start, maxFailures: 5))
             #expect(try await store.failedSignIns(email: "ADA@example.com", since: start) == 2)
             #expect(try await store.failedSignIns(email: "ada@example.com", since: Date().addingTimeInterval(60)) == 0)
+            // Old failures fall out of the window.
+            #expect(try await store.beginSignIn(email: "ada@example.com", since: start, maxFailures: 2) == nil)
+            #expect(try await store.beginSignIn(email: "ada@example.com", since: Date().addingTimeInterval(60), maxFailures: 2) != nil)
+        }
+    }
+
+    /// Many attempts at once: exactly `maxFailures` get through (each counted
+    /// before any password check), the rest are refused; a success frees its place.
+    @Test(arguments: Backend.all)
+    func parallelSignInAttemptsStopAtTheLimit(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            let start = Date().addingTimeInterval(-1)
+            let admitted = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<30 {
+                    group.addTask { try await store.beginSignIn(email: "ada@example.com", since: start, maxFailures: 5) }
+                }
+                var ids: [String] = []
+                for try await id in group { if let id { ids.append(id) } }
+                return ids
+            }
+            #expect(admitted.count == 5)
+            #expect(try await store.failedSignIns(email: "ada@example.com", since: start) == 5)
+            #expect(try await store.beginSignIn(email: "ada@example.com", since: start, maxFailures: 5) == nil)
+            // Another email is not affected.
+            #expect(try await store.beginSignIn(email: "bob@example.com", since: start, maxFailures: 5) != nil)
+            // A success stops counting against the email: one more attempt may be checked.
+            try await store.signInSucceeded(attemptID: admitted[0])
+            #expect(try await store.beginSignIn(email: "ada@example.com", since: start, maxFailures: 5) != nil)
+            #expect(try await store.beginSignIn(email: "ada@example.com", since: start, maxFailures: 5) == nil)
         }
     }
 

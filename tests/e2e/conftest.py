@@ -31,6 +31,7 @@ class Server:
 
     def __init__(self, name: str, extra_args: list[str], data_dir: Path):
         binary = Path(os.environ.get("BASESERVE_BIN", ROOT / ".build/release/baseserve"))
+        self.binary = str(binary)
         if not binary.exists():
             pytest.fail(f"{binary} is missing: build it with `swift build -c release` (scripts/test.sh does)")
         model = os.environ.get("BASESERVE_MODEL", str(ROOT / "models/SmolLM2-135M-Instruct.Q4_1.gguf"))

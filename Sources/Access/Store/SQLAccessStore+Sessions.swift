@@ -7,9 +7,31 @@ extension SQLAccessStore {
         return try row?.int("failures") ?? 0
     }
 
-    public func recordSignIn(email: String, succeeded: Bool) async throws {
-        try await query("INSERT INTO sign_in_attempts (id, email, succeeded, time) VALUES (?, ?, ?, ?)",
-                        [.text(Self.newID()), .text(Self.normalizedEmail(email)), .bool(succeeded), .time(now())])
+    public func beginSignIn(email: String, since: Date, maxFailures: Int) async throws -> String? {
+        let email = Self.normalizedEmail(email)
+        let id = Self.newID()
+        let time = now()
+        let dialect = database.dialect
+        return try await transaction { connection in
+            // Counting and recording must be one step, or attempts arriving
+            // together all count the same rows. SQLite's BEGIN IMMEDIATE already
+            // runs one writer at a time; PostgreSQL takes a lock per email.
+            if dialect == .postgres {
+                try await connection.query("SELECT pg_advisory_xact_lock(7242002, hashtext(?))", [.text(email)])
+            }
+            let row = try await connection.first(
+                "SELECT COUNT(*) AS failures FROM sign_in_attempts WHERE email = ? AND succeeded = 0 AND time >= ?",
+                [.text(email), .time(since)])
+            guard try (row?.int("failures") ?? 0) < maxFailures else { return nil }
+            // Counted as a failure until it proves otherwise.
+            try await connection.query("INSERT INTO sign_in_attempts (id, email, succeeded, time) VALUES (?, ?, ?, ?)",
+                                       [.text(id), .text(email), .bool(false), .time(time)])
+            return id
+        }
+    }
+
+    public func signInSucceeded(attemptID: String) async throws {
+        try await query("UPDATE sign_in_attempts SET succeeded = ? WHERE id = ?", [.bool(true), .text(attemptID)])
     }
 
     public func createSession(memberID: String, lifetime: TimeInterval) async throws -> IssuedSession {

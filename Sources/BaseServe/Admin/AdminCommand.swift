@@ -61,8 +61,10 @@ func shortDate(_ date: Date?) -> String {
     return f.string(from: date)
 }
 
-/// Prints rows as aligned columns under a header.
+/// Prints rows as aligned columns under a header; cells hold stored text, so
+/// their control characters are escaped (`TerminalText`).
 func printTable(_ header: [String], _ rows: [[String]]) {
+    let rows = rows.map { $0.map { TerminalText.safe($0) } }
     let widths = header.indices.map { i in ([header[i]] + rows.map { $0[i] }).map(\.count).max() ?? 0 }
     func line(_ cells: [String]) -> String {
         cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }

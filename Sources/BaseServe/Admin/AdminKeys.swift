@@ -101,7 +101,7 @@ struct AdminKeyLimits: AsyncParsableCommand {
             try await store.setKeyLimits(id: id, limits: limits, by: nil)
             return limits
         }
-        print("bsk_\(id)_…: requests/min \(limit(limits.requestsPerMinute)), tokens/min \(limit(limits.tokensPerMinute)), tokens/day \(limit(limits.tokensPerDay)), models \(limits.allowedModels?.joined(separator: ",") ?? "the member's")")
+        print("bsk_\(id)_…: requests/min \(limit(limits.requestsPerMinute)), tokens/min \(limit(limits.tokensPerMinute)), tokens/day \(limit(limits.tokensPerDay)), models \(TerminalText.safe(limits.allowedModels?.joined(separator: ",") ?? "the member's"))")
     }
 }
 

@@ -16,7 +16,7 @@ struct AdminCreate: AsyncParsableCommand {
             try await store.createMember(email: email, name: name ?? String(email.prefix { $0 != "@" }),
                                          passwordHash: PasswordHasher.hash(password), isAdmin: true, by: nil)
         }
-        print("admin \(member.email) created; sign in at \(access.publicBase())/signin")
+        print("admin \(TerminalText.safe(member.email)) created; sign in at \(access.publicBase())/signin")
     }
 }
 
@@ -64,7 +64,7 @@ struct AdminSuspend: AsyncParsableCommand {
             try await store.setStatus(memberID: m.id, status: .suspended, by: nil)
             return m
         }
-        print("suspended \(m.email)")
+        print("suspended \(TerminalText.safe(m.email))")
     }
 }
 
@@ -79,7 +79,7 @@ struct AdminActivate: AsyncParsableCommand {
             try await store.setStatus(memberID: m.id, status: .active, by: nil)
             return m
         }
-        print("reactivated \(m.email)")
+        print("reactivated \(TerminalText.safe(m.email))")
     }
 }
 
@@ -104,7 +104,7 @@ struct AdminLimits: AsyncParsableCommand {
             try await store.setLimits(memberID: m.id, limits: m.limits, by: nil)
             return m
         }
-        print("\(m.email): requests/min \(limit(m.limits.requestsPerMinute)), tokens/min \(limit(m.limits.tokensPerMinute)), tokens/day \(limit(m.limits.tokensPerDay)), models \(m.limits.allowedModels?.joined(separator: ",") ?? "all")")
+        print("\(TerminalText.safe(m.email)): requests/min \(limit(m.limits.requestsPerMinute)), tokens/min \(limit(m.limits.tokensPerMinute)), tokens/day \(limit(m.limits.tokensPerDay)), models \(TerminalText.safe(m.limits.allowedModels?.joined(separator: ",") ?? "all"))")
     }
 
     /// Comma-separated model names; 'all' or nothing: no restriction.

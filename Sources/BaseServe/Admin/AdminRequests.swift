@@ -11,9 +11,11 @@ struct AdminRequests: AsyncParsableCommand {
         let requests = try await withStore(access) { try await $0.requests(status: all ? nil : .pending) }
         if requests.isEmpty { print(all ? "no access requests" : "no pending access requests"); return }
         for r in requests {
-            print("\(r.id)  \(r.status.rawValue)  \(shortDate(r.createdAt))  \(r.name) <\(r.email)>\(r.affiliation.map { ", \($0)" } ?? "")")
-            print("    \(r.note.replacingOccurrences(of: "\n", with: "\n    "))")
-            if let note = r.reviewNote { print("    review: \(note)") }
+            // Everything but the id, status and date was typed by the requester (or a reviewer).
+            let who = TerminalText.safe("\(r.name) <\(r.email)>\(r.affiliation.map { ", \($0)" } ?? "")")
+            print("\(r.id)  \(r.status.rawValue)  \(shortDate(r.createdAt))  \(who)")
+            print("    \(TerminalText.safe(r.note, keepingNewlines: true).replacingOccurrences(of: "\n", with: "\n    "))")
+            if let note = r.reviewNote { print("    review: \(TerminalText.safe(note))") }
         }
     }
 }
@@ -30,7 +32,7 @@ struct AdminApprove: AsyncParsableCommand {
         let (request, invite) = try await withStore(access) {
             try await $0.approveRequest(id: id, note: note, inviteLifetime: TimeInterval(days) * 86400, by: nil)
         }
-        print("approved \(request.email); send them this invite link (single use, expires in \(days) days):")
+        print("approved \(TerminalText.safe(request.email)); send them this invite link (single use, expires in \(days) days):")
         print(access.publicBase() + invite.path)
     }
 }
@@ -43,7 +45,7 @@ struct AdminDeny: AsyncParsableCommand {
 
     func run() async throws {
         let request = try await withStore(access) { try await $0.denyRequest(id: id, note: note, by: nil) }
-        print("denied \(request.email)")
+        print("denied \(TerminalText.safe(request.email))")
     }
 }
 
@@ -58,7 +60,7 @@ struct AdminInvite: AsyncParsableCommand {
         let invite = try await withStore(access) {
             try await $0.createInvite(email: email, lifetime: TimeInterval(days) * 86400, by: nil)
         }
-        print("invite for \(invite.invite.email) (single use, expires in \(days) days):")
+        print("invite for \(TerminalText.safe(invite.invite.email)) (single use, expires in \(days) days):")
         print(access.publicBase() + invite.path)
     }
 }
