@@ -60,14 +60,14 @@ struct DashboardSite: Sendable {
     }
 
     private func anonymousVisitor(for request: Request) -> Visitor {
-        let cookie = Cookies.value(Cookies.csrf, in: request).flatMap { SecretToken.isWellFormed($0) ? $0 : nil }
+        let cookie = SiteCookies.value(SiteCookies.csrf, in: request).flatMap { SecretToken.isWellFormed($0) ? $0 : nil }
         return Visitor(member: nil, session: nil, sessionToken: nil, anonymousCSRF: cookie ?? SecretToken.make(),
                        issuesCSRFCookie: cookie == nil)
     }
 
     private func visitor(for request: Request) async throws -> Visitor {
         var visitor = anonymousVisitor(for: request)
-        if let token = Cookies.value(Cookies.session, in: request), let (session, member) = try await store.session(token: token),
+        if let token = SiteCookies.value(SiteCookies.session, in: request), let (session, member) = try await store.session(token: token),
            member.status == .active {
             visitor.member = member
             visitor.session = session
@@ -203,7 +203,7 @@ struct DashboardSite: Sendable {
     }
 
     private func csrfCookie(_ visitor: Visitor) -> [String] {
-        visitor.issuesCSRFCookie ? [Cookies.set(Cookies.csrf, visitor.anonymousCSRF, secure: configuration.secureCookies)] : []
+        visitor.issuesCSRFCookie ? [SiteCookies.set(SiteCookies.csrf, visitor.anonymousCSRF, secure: configuration.secureCookies)] : []
     }
 
     /// An absolute link to a path here, for invites sent by email.

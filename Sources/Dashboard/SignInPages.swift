@@ -83,7 +83,7 @@ struct SignInPages: Sendable {
         }
         if let token = visitor.sessionToken { try await site.store.deleteSession(token: token) }
         site.logger.info("Dashboard sign-out of member \(visitor.member?.id ?? "?")")
-        return site.redirect(visitor, to: "/", cookies: [Cookies.clear(Cookies.session, secure: site.configuration.secureCookies)])
+        return site.redirect(visitor, to: "/", cookies: [SiteCookies.clear(SiteCookies.session, secure: site.configuration.secureCookies)])
     }
 }
 
@@ -95,6 +95,6 @@ extension DashboardSite {
         if let old = visitor.sessionToken { try? await store.deleteSession(token: old) }
         let issued = try await store.createSession(memberID: member.id, lifetime: configuration.sessionLifetime)
         logger.info("Dashboard sign-in of member \(member.id)\(member.isAdmin ? " (admin)" : "")")
-        return redirect(visitor, to: path, cookies: [Cookies.set(Cookies.session, issued.token, secure: configuration.secureCookies)])
+        return redirect(visitor, to: path, cookies: [SiteCookies.set(SiteCookies.session, issued.token, secure: configuration.secureCookies)])
     }
 }

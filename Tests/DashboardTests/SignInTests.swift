@@ -82,7 +82,9 @@ final class SignInTests: XCTestCase {
             let form = try await browser.get("/signin")
             XCTAssertTrue(form.setCookies.allSatisfy { $0.contains("; Secure") })
             let ok = try await browser.signIn("m@example.org", "right-password")
-            XCTAssertTrue(ok.setCookies.contains { $0.hasPrefix("baseserve_session=") && $0.hasSuffix("; HttpOnly; SameSite=Lax; Secure") })
+            let session = try XCTUnwrap(ok.setCookies.first { $0.hasPrefix("baseserve_session=") })
+            let attributes = Set(session.components(separatedBy: "; ").dropFirst())
+            XCTAssertEqual(attributes, ["Path=/", "HttpOnly", "SameSite=Lax", "Secure"])
         }
     }
 }
