@@ -1,0 +1,40 @@
+import Backends
+
+/// Counts a completion's tokens from its events as the backend produces them,
+/// so that a request that ends early (the client left, the work was cancelled,
+/// the backend failed) is billed for every token made, not only through a
+/// final `.usage` that never comes.
+struct CompletionTokenMeter {
+    /// Choices per prompt (`n`): each choice repeats its prompt, billed once.
+    let choicesPerPrompt: Int
+    private var promptTokens: [Int: Int] = [:]
+    private var completionTokens = 0
+    private var reported: CompletionUsage?
+
+    init(choicesPerPrompt: Int) {
+        self.choicesPerPrompt = max(1, choicesPerPrompt)
+    }
+
+    mutating func count(_ event: CompletionEvent) {
+        switch event {
+        case .prompt(let choice, let ids, _, _, _):
+            promptTokens[choice / choicesPerPrompt] = ids.count
+        case .delta(_, _, let tokens, _):
+            completionTokens += tokens.count
+        case .usage(let usage):
+            reported = usage
+        case .finished:
+            break
+        }
+    }
+
+    /// The backend's own totals where it gave them, never less than was seen.
+    var prompt: Int { max(promptTokens.values.reduce(0, +), reported?.promptTokens ?? 0) }
+    var completion: Int { max(completionTokens, reported?.completionTokens ?? 0) }
+}
+
+extension RequestRecord {
+    func setTokens(_ meter: CompletionTokenMeter) {
+        setTokens(prompt: meter.prompt, completion: meter.completion)
+    }
+}
