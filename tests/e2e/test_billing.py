@@ -171,3 +171,23 @@ def test_a_request_larger_than_the_whole_limit_is_refused_up_front(billing_serve
     # Nothing ran and nothing was billed.
     assert _wait_for_usage_rows(server, member, 1) == [(429, 0, 0)]
     assert _minute_window_tokens(server, member) == 0
+
+
+def test_scoring_reserves_and_bills_its_tokens(billing_server):
+    server = billing_server
+    key = _member_key(server, "score@lab.test", 50)
+    member = _member_id(server, "score@lab.test")
+    _away_from_minute_end()
+    headers = {"Authorization": f"Bearer {key}"}
+    # "Hello" + 2 special tokens + " world": at most 13 tokens.
+    r = httpx.post(server.base + "/v1/score", headers=headers, timeout=120,
+                   json={"model": MODEL, "context": "Hello", "continuations": [" world"]})
+    assert r.status_code == 200, r.text
+    assert r.headers["x-ratelimit-remaining-tokens"] == str(50 - 13)
+    billed = r.json()["usage"]["prompt_tokens"]
+    assert _wait_for_usage_rows(server, member, 1) == [(200, billed, 0)]
+    assert _minute_window_tokens(server, member) == billed
+    # Every continuation counts: 20 of them can never fit 50 tokens.
+    r = httpx.post(server.base + "/v1/score", headers=headers, timeout=120,
+                   json={"model": MODEL, "context": "Hello", "continuations": [" world"] * 20})
+    assert r.status_code == 429 and "can never run" in r.json()["error"]["message"], r.text
