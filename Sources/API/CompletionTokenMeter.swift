@@ -9,6 +9,10 @@ struct CompletionTokenMeter {
     let choicesPerPrompt: Int
     private var promptTokens: [Int: Int] = [:]
     private var completionTokens = 0
+    /// Deltas with text but no tokens: an upstream that reports no token ids
+    /// (llama.cpp, OpenAI without logprobs) still sends at least one token per
+    /// streamed chunk, which is what such a stream cut short is billed.
+    private var untokenizedDeltas = 0
     private var reported: CompletionUsage?
 
     init(choicesPerPrompt: Int) {
@@ -19,8 +23,9 @@ struct CompletionTokenMeter {
         switch event {
         case .prompt(let choice, let ids, _, _, _):
             promptTokens[choice / choicesPerPrompt] = ids.count
-        case .delta(_, _, let tokens, _):
+        case .delta(_, let text, let tokens, _):
             completionTokens += tokens.count
+            if tokens.isEmpty, !text.isEmpty { untokenizedDeltas += 1 }
         case .usage(let usage):
             reported = usage
         case .finished:
@@ -30,7 +35,12 @@ struct CompletionTokenMeter {
 
     /// The backend's own totals where it gave them, never less than was seen.
     var prompt: Int { max(promptTokens.values.reduce(0, +), reported?.promptTokens ?? 0) }
-    var completion: Int { max(completionTokens, reported?.completionTokens ?? 0) }
+    var completion: Int {
+        guard let reported else {
+            return completionTokens > 0 ? completionTokens : untokenizedDeltas
+        }
+        return max(completionTokens, reported.completionTokens)
+    }
 }
 
 extension RequestRecord {
