@@ -103,6 +103,10 @@ def test_an_abandoned_stream_is_billed_and_recorded_as_a_disconnect(billing_serv
     log = server.log()
     assert " 499 " in log and "client closed request" in log, log[-2000:]
     assert f"completion_tokens={completion_tokens}" in log
+    # The metrics count it as a disconnect, not as a server error.
+    metrics = httpx.get(server.base + "/metrics").text
+    assert 'baseserve_requests_total{route="/v1/completions",status="499"}' in metrics
+    assert 'status="500"' not in metrics
     # The answer's headers counted the reservation of the request's worst case.
     assert remaining == 100000 - worst_case
 
