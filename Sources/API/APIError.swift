@@ -35,6 +35,15 @@ public struct APIError: Error, Sendable, Equatable {
         }
     }
 
+    /// 499, as nginx records it: the client closed its connection before the
+    /// response was complete (its work was cancelled or its stream cut short).
+    /// Nobody reads this answer; it is what the usage row, the log and the
+    /// metrics record, so that a client leaving is not counted as a server error.
+    public static let clientClosedRequest = APIError(
+        status: HTTPResponse.Status(code: 499, reasonPhrase: "Client Closed Request"),
+        message: "Client closed request: the connection was closed before the response was complete.",
+        type: "client_closed_request")
+
     /// A 400 naming the field at fault.
     public static func invalid(_ message: String, param: String?) -> APIError {
         APIError(status: .badRequest, message: message, param: param)
@@ -61,6 +70,9 @@ public struct APIError: Error, Sendable, Equatable {
         switch error {
         case let e as APIError:
             self = e
+        case is CancellationError:
+            // A request's work is cancelled when its client goes away.
+            self = .clientClosedRequest
         case let e as BackendError:
             switch e {
             case .invalidRequest(let message, let param): self = .invalid(message, param: param)

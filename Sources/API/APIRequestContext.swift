@@ -27,8 +27,19 @@ public final class RequestRecord: @unchecked Sendable {
     private var _user: String?
     private var _promptTokens = 0
     private var _completionTokens = 0
+    private var _rateLimitReport: RateLimitReport?
 
     func setPrincipal(_ p: Principal) { lock.withLock { _principal = p } }
+    /// What the `x-ratelimit-*` headers of the answer say: set at admission,
+    /// its token figures replaced when the request's tokens are reserved.
+    func setRateLimitReport(_ r: RateLimitReport) { lock.withLock { _rateLimitReport = r } }
+    /// The tokens counted so far, replacing earlier counts (a meter's running totals).
+    func setTokens(prompt: Int, completion: Int) {
+        lock.withLock {
+            _promptTokens = prompt
+            _completionTokens = completion
+        }
+    }
     func setModel(_ m: String) { lock.withLock { _model = m } }
     func setUser(_ u: String) { lock.withLock { _user = u } }
     func addTokens(prompt: Int = 0, completion: Int = 0) {
@@ -44,4 +55,5 @@ public final class RequestRecord: @unchecked Sendable {
     public var user: String? { lock.withLock { _user } }
     public var promptTokens: Int { lock.withLock { _promptTokens } }
     public var completionTokens: Int { lock.withLock { _completionTokens } }
+    public var rateLimitReport: RateLimitReport? { lock.withLock { _rateLimitReport } }
 }

@@ -69,15 +69,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard let account = principal.account else { return try await next(request, context) }
         switch try await account.admit() {
         case .limited(let report, let limit, let retryAfter):
-            var error = APIError(status: .tooManyRequests,
-                                 message: "Rate limit reached: \(limit). Try again in \(retryAfter) s.",
-                                 type: "rate_limit_error", code: "rate_limit_exceeded")
-            error.headers = report.headers
-            error.headers[.retryAfter] = String(retryAfter)
-            throw error
+            throw APIError.rateLimited(report, limit: limit, retryAfterSeconds: retryAfter)
         case .allowed(let report):
+            context.record.setRateLimitReport(report)
             var response = try await next(request, context)
-            for field in report.headers { response.headers.append(field) }
+            // The report as the handler left it: with its tokens reserved, if it reserved any.
+            for field in (context.record.rateLimitReport ?? report).headers { response.headers.append(field) }
             return response
         }
     }
@@ -99,5 +96,17 @@ extension RateLimitReport {
         set("x-ratelimit-limit-tokens", tokenLimit)
         set("x-ratelimit-remaining-tokens", tokensRemaining)
         return fields
+    }
+}
+
+extension APIError {
+    /// The 429 for a limit that is full now, with Retry-After and the `x-ratelimit-*` headers.
+    static func rateLimited(_ report: RateLimitReport, limit: String, retryAfterSeconds: Int) -> APIError {
+        var error = APIError(status: .tooManyRequests,
+                             message: "Rate limit reached: \(limit). Try again in \(retryAfterSeconds) s.",
+                             type: "rate_limit_error", code: "rate_limit_exceeded")
+        error.headers = report.headers
+        error.headers[.retryAfter] = String(retryAfterSeconds)
+        return error
     }
 }

@@ -28,6 +28,7 @@ struct CompletionsController {
         if let user = parameters.user { context.record.setUser(user) }
         var backendRequest = parameters.request
         if backendRequest.truncatePromptTokens == -1 { backendRequest.truncatePromptTokens = model.maxModelLength }
+        try await context.record.reserveTokens(WorstCaseTokens.completion(backendRequest, maxModelLength: model.maxModelLength))
         let started = ContinuousClock.now
         let events = try await backend.complete(backendRequest)
         let formatter = CompletionFormatter(
@@ -35,32 +36,50 @@ struct CompletionsController {
             created: Int(Date().timeIntervalSince1970), model: model.name)
         let choiceCount = backendRequest.prompts.count * backendRequest.n
         if parameters.stream {
-            return streamingResponse(events, formatter: formatter, choiceCount: choiceCount, started: started, record: context.record)
+            return streamingResponse(events, formatter: formatter, choicesPerPrompt: backendRequest.n, choiceCount: choiceCount,
+                                     started: started, record: context.record)
         }
 
         defer { events.cancel() }
-        var choices = [ChoiceResult](repeating: ChoiceResult(), count: choiceCount)
-        var usage = CompletionUsage(promptTokens: 0, completionTokens: 0)
-        var firstToken = true
-        for try await event in events {
-            switch event {
-            case .prompt(let i, let ids, let texts, let text, let scores):
-                choices[i].prompt = PromptPart(tokenIds: ids, text: text, scores: scores ?? [], tokenTexts: texts)
-            case .delta(let i, let text, let tokens, _):
-                if firstToken, !tokens.isEmpty {
-                    firstToken = false
-                    metrics.recordTimeToFirstToken(seconds: seconds(since: started))
+        // The events are read in a task of their own, which the client leaving
+        // does not cancel: the work is stopped instead, and every token it made
+        // up to then is still read and counted.
+        let record = context.record
+        let metrics = self.metrics
+        let n = backendRequest.n
+        let reading = Task { () throws -> (choices: [ChoiceResult], usage: CompletionUsage) in
+            var choices = [ChoiceResult](repeating: ChoiceResult(), count: choiceCount)
+            var usage = CompletionUsage(promptTokens: 0, completionTokens: 0)
+            var meter = CompletionTokenMeter(choicesPerPrompt: n)
+            var firstToken = true
+            for try await event in events {
+                meter.count(event)
+                record.setTokens(meter)
+                switch event {
+                case .prompt(let i, let ids, let texts, let text, let scores):
+                    choices[i].prompt = PromptPart(tokenIds: ids, text: text, scores: scores ?? [], tokenTexts: texts)
+                case .delta(let i, let text, let tokens, _):
+                    if firstToken, !tokens.isEmpty {
+                        firstToken = false
+                        metrics.recordTimeToFirstToken(seconds: seconds(since: started))
+                    }
+                    choices[i].text += text
+                    choices[i].tokens += tokens
+                case .finished(let i, let reason, let stop):
+                    choices[i].finishReason = reason
+                    choices[i].stopReason = stop
+                case .usage(let u):
+                    usage = u
                 }
-                choices[i].text += text
-                choices[i].tokens += tokens
-            case .finished(let i, let reason, let stop):
-                choices[i].finishReason = reason
-                choices[i].stopReason = stop
-            case .usage(let u):
-                usage = u
             }
+            return (choices, usage)
         }
-        context.record.addTokens(prompt: usage.promptTokens, completion: usage.completionTokens)
+        let (choices, usage) = try await withTaskCancellationHandler {
+            try await reading.value
+        } onCancel: {
+            events.cancel()
+        }
+        if Task.isCancelled { throw CancellationError() }
         let json = formatter.envelope(
             choices: choices.enumerated().map { choiceJSON(index: $0.offset, $0.element, formatter: formatter) },
             usage: formatter.usage(usage))
@@ -92,31 +111,49 @@ struct CompletionsController {
 
     // MARK: Streaming
 
-    private func streamingResponse(_ events: CompletionStream, formatter: CompletionFormatter,
+    private func streamingResponse(_ events: CompletionStream, formatter: CompletionFormatter, choicesPerPrompt: Int,
                                    choiceCount: Int, started: ContinuousClock.Instant, record: RequestRecord) -> Response {
         let metrics = self.metrics
         let body = ResponseBody { writer in
             // However this ends (finished, client gone, write failed), the work stops.
             defer { events.cancel() }
             var state = StreamState(formatter: formatter, choiceCount: choiceCount)
+            var meter = CompletionTokenMeter(choicesPerPrompt: choicesPerPrompt)
+            var iterator = events.makeAsyncIterator()
             var firstToken = true
             do {
-                for try await event in events {
+                while true {
+                    let event: CompletionEvent?
+                    do {
+                        event = try await iterator.next()
+                    } catch let error where !(error is CancellationError) {
+                        // An error after the stream began is sent as a chunk holding the error.
+                        try await writer.write(ByteBuffer(string: "data: " + APIError(error).json.serialized + "\n\n"))
+                        break
+                    }
+                    guard let event else { break }
+                    meter.count(event)
+                    record.setTokens(meter)
                     if firstToken, case .delta(_, _, let tokens, _) = event, !tokens.isEmpty {
                         firstToken = false
                         metrics.recordTimeToFirstToken(seconds: seconds(since: started))
                     }
-                    if case .usage(let u) = event { record.addTokens(prompt: u.promptTokens, completion: u.completionTokens) }
                     for chunk in state.handle(event) {
                         try await writer.write(ByteBuffer(string: "data: " + chunk.serialized + "\n\n"))
                     }
                 }
-            } catch let error where !(error is CancellationError) {
-                // An error after the stream began is sent as a chunk holding the error.
-                try await writer.write(ByteBuffer(string: "data: " + APIError(error).json.serialized + "\n\n"))
+                try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+                try await writer.finish(nil)
+            } catch {
+                // The client is gone. Stop the work, then read what it made up to
+                // the stop (nobody sees it, but every token made is billed).
+                events.cancel()
+                while let event = try? await iterator.next() {
+                    meter.count(event)
+                }
+                record.setTokens(meter)
+                throw error
             }
-            try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
-            try await writer.finish(nil)
         }
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream; charset=utf-8"

@@ -4,9 +4,25 @@ public protocol RequestAccount: Sendable {
     /// Counts the request against its limits before any work is done; a refused
     /// request counts too, so a client cannot hammer past a limit.
     func admit() async throws -> Admission
-    /// Records a finished request. Awaited before the response's last byte is
-    /// written, so nothing served goes unrecorded.
+    /// Reserves the request's worst-case token count against the token limits,
+    /// before any engine work, so that no burst of requests together overshoots
+    /// a limit. `record` replaces the reservation by the tokens actually used.
+    func reserve(tokens: Int) async throws -> TokenAdmission
+    /// Records a finished (or abandoned) request and settles its reservation.
+    /// Awaited before the response's last byte is written, so nothing served
+    /// goes unrecorded.
     func record(_ usage: RequestUsage) async
+}
+
+/// Whether a request's worst case fits what remains of its token limits.
+public enum TokenAdmission: Sendable, Equatable {
+    /// Reserved; the report counts the reservation as used (no token figures
+    /// where there are no token limits).
+    case reserved(RateLimitReport)
+    /// Does not fit now; `limit` names the limit, e.g. "tokens per minute".
+    case limited(RateLimitReport, limit: String, retryAfterSeconds: Int)
+    /// More than the whole limit (`maximum` tokens): waiting would not help.
+    case exceedsLimit(RateLimitReport, limit: String, maximum: Int)
 }
 
 /// Whether a request may go ahead, with what the `x-ratelimit-*` headers say.

@@ -21,7 +21,6 @@ struct RequestLogMiddleware: RouterMiddleware {
         } catch {
             response = errorResponse(for: error, request: request, context: context)
         }
-        let status = response.status.code
         let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
         let record = context.record
         let metrics = self.metrics
@@ -31,13 +30,14 @@ struct RequestLogMiddleware: RouterMiddleware {
         let body = response.body
         // Usage is recorded inside the body writer, after the last byte of the
         // body and before the response ends, so nothing served goes unrecorded.
-        let finish: @Sendable () async -> Void = {
+        let finish: @Sendable (_ status: Int) async -> Void = { status in
             let elapsed = ContinuousClock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             metrics.requestFinished()
             metrics.recordRequest(route: route, status: status, seconds: seconds)
             metrics.recordTokens(prompt: record.promptTokens, completion: record.completionTokens)
             var line = "\(method) \(path) \(status) \(String(format: "%.3f", seconds))s"
+            if status == APIError.clientClosedRequest.status.code { line += " client closed request" }
             if let model = record.model { line += " model=\(model)" }
             if record.promptTokens > 0 || record.completionTokens > 0 {
                 line += " prompt_tokens=\(record.promptTokens) completion_tokens=\(record.completionTokens)"
@@ -52,12 +52,19 @@ struct RequestLogMiddleware: RouterMiddleware {
                     latencyMilliseconds: Int((seconds * 1000).rounded()), user: record.user))
             }
         }
+        if response.status == APIError.clientClosedRequest.status {
+            // The client is gone: nothing will write this body, so record now.
+            await finish(response.status.code)
+            return response
+        }
+        let status = response.status.code
         response.body = ResponseBody(contentLength: body.contentLength) { writer in
             do {
                 try await body.write(writer)
-                await finish()
+                await finish(status)
             } catch {
-                await finish()
+                // The body could not be written: the client closed the connection.
+                await finish(APIError.clientClosedRequest.status.code)
                 throw error
             }
         }

@@ -60,8 +60,14 @@ struct ScoreController {
         var scoreRequest = ScoreRequest(items: items)
         scoreRequest.addSpecialTokens = try f.bool("add_special_tokens") ?? true
         scoreRequest.topLogprobs = try f.int("top_logprobs", in: 0...configuration.maxLogprobs) ?? 0
-        let result = try await backend.score(scoreRequest)
+        try await context.record.reserveTokens(WorstCaseTokens.score(scoreRequest, maxModelLength: backend.descriptor.maxModelLength))
+        // Scoring runs to its end in a task of its own, even when the client
+        // leaves: its work is bounded by the request, and every token it
+        // evaluates is billed.
+        let finalRequest = scoreRequest
+        let result = try await Task { try await backend.score(finalRequest) }.value
         context.record.addTokens(prompt: result.promptTokens)
+        if Task.isCancelled { throw CancellationError() }
 
         let returnIds = try f.bool("return_tokens_as_token_ids") ?? false
         let results: [JSON] = result.items.enumerated().map { i, item in

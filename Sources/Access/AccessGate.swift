@@ -35,6 +35,14 @@ struct MemberAccount: RequestAccount {
     let store: any AccessStore
     let authentication: KeyAuthentication
     let logger: Logger
+    /// The request's token reservation, until `record` settles it.
+    private let reservation = ReservationHolder()
+
+    init(store: any AccessStore, authentication: KeyAuthentication, logger: Logger) {
+        self.store = store
+        self.authentication = authentication
+        self.logger = logger
+    }
 
     func admit() async throws -> Admission {
         let decision: LimitDecision
@@ -52,16 +60,54 @@ struct MemberAccount: RequestAccount {
         }
     }
 
+    func reserve(tokens: Int) async throws -> TokenAdmission {
+        let limits = authentication.key.limits.overriding(authentication.member.limits)
+        // Without token limits there is nothing to hold; `record` charges the tokens used.
+        guard limits.tokensPerMinute != nil || limits.tokensPerDay != nil else { return .reserved(RateLimitReport()) }
+        let decision: ReservationDecision
+        do {
+            decision = try await store.reserve(tokens: tokens, for: authentication, at: Date())
+        } catch {
+            logger.error("access store failed while reserving tokens: \(error)")
+            throw APIError(status: .serviceUnavailable, message: "The access database is unavailable; try again shortly.")
+        }
+        switch decision {
+        case .reserved(let held, let status):
+            reservation.set(held)
+            return .reserved(status)
+        case .limited(let status, let limit, let retryAfter):
+            return .limited(status, limit: limit, retryAfterSeconds: retryAfter)
+        case .exceedsLimit(let status, let limit, let maximum):
+            return .exceedsLimit(status, limit: limit, maximum: maximum)
+        }
+    }
+
     func record(_ usage: RequestUsage) async {
         let record = UsageRecord(
             memberID: authentication.member.id, keyID: authentication.key.id, model: usage.model, route: usage.route,
             promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, status: usage.status,
-            latencyMilliseconds: usage.latencyMilliseconds, time: Date(), user: usage.user)
+            latencyMilliseconds: usage.latencyMilliseconds, time: Date(), user: usage.user, reservation: reservation.take())
         do {
             try await store.record(record)
         } catch {
             // The response is already written; the operator must hear of it.
             logger.error("usage of key \(authentication.key.displayPrefix) could not be recorded: \(error)")
+        }
+    }
+}
+
+/// Keeps one request's reservation between `reserve` and `record`.
+private final class ReservationHolder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var held: TokenReservation?
+
+    func set(_ reservation: TokenReservation) { lock.withLock { held = reservation } }
+
+    /// The reservation, once: settling it twice would give its tokens back twice.
+    func take() -> TokenReservation? {
+        lock.withLock {
+            defer { held = nil }
+            return held
         }
     }
 }

@@ -208,9 +208,12 @@ public struct UsageRecord: Sendable, Equatable {
     public var time: Date
     /// The request's `user` field.
     public var user: String?
+    /// The tokens reserved for the request at admission, which recording it
+    /// replaces by the tokens it actually used; nil when none were reserved.
+    public var reservation: TokenReservation?
 
     public init(memberID: String, keyID: String?, model: String?, route: String, promptTokens: Int, completionTokens: Int,
-                status: Int, latencyMilliseconds: Int, time: Date, user: String? = nil) {
+                status: Int, latencyMilliseconds: Int, time: Date, user: String? = nil, reservation: TokenReservation? = nil) {
         self.memberID = memberID
         self.keyID = keyID
         self.model = model
@@ -221,6 +224,7 @@ public struct UsageRecord: Sendable, Equatable {
         self.latencyMilliseconds = latencyMilliseconds
         self.time = time
         self.user = user
+        self.reservation = reservation
     }
 }
 
@@ -271,3 +275,41 @@ public enum LimitDecision: Sendable, Equatable {
 
 /// What the `x-ratelimit-*` headers report (nil: no such limit): the API's own type.
 public typealias LimitStatus = RateLimitReport
+
+/// Tokens held in rate windows for a request in flight: its worst case, added
+/// at admission so that concurrent requests cannot together overshoot a token
+/// limit, and replaced by what it used when its usage is recorded.
+public struct TokenReservation: Sendable, Equatable {
+    public var tokens: Int
+    /// The windows that hold the tokens.
+    public var windows: [RateWindow]
+
+    public init(tokens: Int, windows: [RateWindow]) {
+        self.tokens = tokens
+        self.windows = windows
+    }
+}
+
+/// One fixed window of `rate_windows`: whose (`member:<id>`, `key:<id>`),
+/// which kind (`minute`, `day`) and which one (minutes or days since 1970).
+public struct RateWindow: Sendable, Equatable {
+    public var subject: String
+    public var kind: String
+    public var window: Int64
+
+    public init(subject: String, kind: String, window: Int64) {
+        self.subject = subject
+        self.kind = kind
+        self.window = window
+    }
+}
+
+/// Whether a request's worst case fits what remains of its token limits.
+public enum ReservationDecision: Sendable, Equatable {
+    /// Held; the status counts the reservation as used.
+    case reserved(TokenReservation, LimitStatus)
+    /// Does not fit now: which limit, and when its window ends.
+    case limited(LimitStatus, limit: String, retryAfterSeconds: Int)
+    /// More than the whole limit (`maximum` tokens): it can never fit, however long one waits.
+    case exceedsLimit(LimitStatus, limit: String, maximum: Int)
+}

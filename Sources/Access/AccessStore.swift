@@ -97,8 +97,15 @@ public protocol AccessStore: Sendable {
     /// token windows, in one atomic step per window, so no burst gets past a
     /// limit. A refused request is counted too.
     func admit(_ auth: KeyAuthentication, at: Date) async throws -> LimitDecision
+    /// Reserves `tokens` (a request's worst case) in every token window of the
+    /// key and its member, atomically: either all windows whose limit it fits
+    /// hold it, or none does. Concurrent reservations are serialised by the
+    /// database, so together they never exceed a limit. `record` settles it.
+    func reserve(tokens: Int, for auth: KeyAuthentication, at: Date) async throws -> ReservationDecision
     /// Records a finished request and charges its tokens to the token windows
-    /// and to the key's totals; the daily roll-up is updated in the same transaction.
+    /// and to the key's totals; the daily roll-up is updated in the same
+    /// transaction. With a reservation, the reserved tokens are replaced by
+    /// the tokens used, in that same transaction.
     func record(_ usage: UsageRecord) async throws
     /// Usage per UTC day for the last `days` days (oldest first, days without use included).
     func dailyUsage(memberID: String?, days: Int, now: Date) async throws -> [DailyUsage]

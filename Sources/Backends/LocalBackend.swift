@@ -125,10 +125,10 @@ public final class LocalBackend: Backend {
                 }
                 return await group.reduce((0, 0)) { ($0.0 + $1.0, $0.1 + $1.1) }
             }
-            if !Task.isCancelled {
-                continuation.yield(.usage(CompletionUsage(promptTokens: prepared.reduce(0) { $0 + $1.tokens.count },
-                                                          completionTokens: completionTokens, cachedTokens: cachedTokens)))
-            }
+            // Also after a cancel: the usage then counts what was made before the
+            // work stopped, which a consumer still reading bills.
+            continuation.yield(.usage(CompletionUsage(promptTokens: prepared.reduce(0) { $0 + $1.tokens.count },
+                                                      completionTokens: completionTokens, cachedTokens: cachedTokens)))
             continuation.finish()
         }
         continuation.onTermination = { _ in task.cancel() }

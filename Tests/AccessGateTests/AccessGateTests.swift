@@ -127,17 +127,29 @@ final class AccessGateTests: XCTestCase {
         }
     }
 
-    func testTokensPerMinuteCountWhatWasServed() async throws {
-        try await store.setLimits(memberID: member.id, limits: Limits(tokensPerMinute: 5), by: nil)
+    func testTokensPerMinuteReserveTheWorstCaseAndCountWhatWasServed() async throws {
+        // "Hello there" with two tokens to generate may cost 11 bytes + 2 special tokens + 2 = 15.
+        try await store.setLimits(memberID: member.id, limits: Limits(tokensPerMinute: 15), by: nil)
         let issued = try await store.createKey(memberID: member.id, name: "k", expiresAt: nil, limits: .none, by: nil)
+        let remaining = HTTPField.Name("x-ratelimit-remaining-tokens")!
         try await withApp { client in
-            // "Hello there" is more than five tokens with two generated: the window is spent.
             let first = try await complete(client, key: issued.secret)
             XCTAssertEqual(first.status, .ok)
+            // The success's headers count the whole reservation.
+            XCTAssertEqual(first.headers[remaining], "0")
+            let used = Int(String(buffer: first.body).firstMatch(of: /"total_tokens":(\d+)/)!.1)!
+            XCTAssertLessThan(used, 15)
+            // Settled to what was used: the rest is free, but too little for another worst case.
             let second = try await complete(client, key: issued.secret)
             XCTAssertEqual(second.status, .tooManyRequests)
             XCTAssertTrue(String(buffer: second.body).contains("tokens per minute"), String(buffer: second.body))
-            XCTAssertEqual(second.headers[HTTPField.Name("x-ratelimit-remaining-tokens")!], "0")
+            XCTAssertEqual(second.headers[remaining], String(15 - used))
+            XCTAssertNotNil(second.headers[.retryAfter])
+            // More than the whole limit can never run: refused without Retry-After.
+            let huge = try await complete(client, key: issued.secret, maxTokens: 100)
+            XCTAssertEqual(huge.status, .tooManyRequests)
+            XCTAssertTrue(String(buffer: huge.body).contains("can never run"), String(buffer: huge.body))
+            XCTAssertNil(huge.headers[.retryAfter])
         }
     }
 

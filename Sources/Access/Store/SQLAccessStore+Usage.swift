@@ -37,6 +37,13 @@ extension SQLAccessStore {
                     subjects.append("key:\(keyID)")
                 }
             }
+            if let reservation = usage.reservation {
+                // Settles the reservation: its windows now hold what the request used.
+                for window in reservation.windows {
+                    try await Self.addTokens(connection, tokens - reservation.tokens, to: window)
+                }
+                return
+            }
             guard tokens > 0 else { return }
             for subject in subjects {
                 try await Self.chargeTokens(connection, subject: subject, kind: "minute", window: minute, tokens: tokens)
