@@ -6,7 +6,8 @@ beside llama.cpp's `llama-server` where it is built. Prints tables; asserts noth
 
 - scoring:    64 prompts of ~256 tokens with prompt_logprobs 5, at concurrency 1 and 8
 - choice:     20 multiple-choice questions (~400-token context, 4 short continuations)
-              through /v1/score, with prefix reuse and without (--no-prefix-cache)
+              through /v1/score, one request per option, by 1 client and by 8 at once
+              (each asking whole questions), with prefix reuse and without (--no-prefix-cache)
 - concurrent: 8 clients x 128 generated tokens (~230-token prompts): aggregate tokens/s,
               p50/p99 time to first token; the same against `llama-server -np 8`
 - long:       one 8,000-token prompt with prompt_logprobs 20: time and peak memory
@@ -123,19 +124,30 @@ def choice(threads, runs, rows):
     for label, extra in (("with prefix reuse", ()), ("without prefix reuse", ("--no-prefix-cache",))):
         server = baseserve(threads, *extra)
         with httpx.Client(base_url=server.base) as c:
-            times = []
-            for run in range(runs):
-                rng = random.Random(2000 + run)  # new questions every run
-                questions = [(text(rng, 330), [" " + text(rng, 3) for _ in range(4)]) for _ in range(20)]
-                start = time.monotonic()
-                for context, options in questions:
-                    for option in options:  # one request per option, as evaluation harnesses send them
-                        post(c, "/v1/score", {"model": "m", "context": context, "continuations": [option]})
-                times.append(time.monotonic() - start)
-        figures[label] = statistics.median(times)
-        rows.append((f"choice {label}", f"{figures[label]:.2f} s", f"20 questions x 4, peak {server.peak():.0f} MiB"))
+            for clients in (1, 8):
+                times = []
+                for run in range(runs):
+                    rng = random.Random(2000 + 100 * clients + run)  # new questions every run
+                    questions = [(text(rng, 330), [" " + text(rng, 3) for _ in range(4)]) for _ in range(20)]
+
+                    def ask(question):
+                        context, options = question
+                        for option in options:  # one request per option, as evaluation harnesses send them
+                            post(c, "/v1/score", {"model": "m", "context": context, "continuations": [option]})
+
+                    start = time.monotonic()
+                    # Each client asks whole questions; at 8 clients, 8 contexts are scored at once.
+                    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+                        list(pool.map(ask, questions))
+                    times.append(time.monotonic() - start)
+                figures[label, clients] = statistics.median(times)
+                rows.append((f"choice c={clients} {label}", f"{figures[label, clients]:.2f} s",
+                             f"20 questions x 4, {80 / figures[label, clients]:.1f} requests/s"))
+        rows.append((f"choice {label} peak RSS", f"{server.peak():.0f} MiB", ""))
         server.stop()
-    rows.append(("choice speed-up", f"{figures['without prefix reuse'] / figures['with prefix reuse']:.2f}x", ""))
+    for clients in (1, 8):
+        rows.append((f"choice c={clients} prefix-reuse speed-up",
+                     f"{figures['without prefix reuse', clients] / figures['with prefix reuse', clients]:.2f}x", ""))
 
 
 def stream_one(base, path, body, headers):

@@ -162,6 +162,8 @@ public final class LocalBackend: Backend {
             switch event {
             case .admitted(let cachedPromptTokens):
                 cached = cachedPromptTokens
+            case .evaluated:
+                break
             case .promptScores(let scores):
                 let logprobs = scores.map { s in s.map(scored) }
                 out.yield(.prompt(choice: choice, tokenIds: prompt.tokens, tokenTexts: prompt.tokens.map(text), text: prompt.text, logprobs: logprobs))
@@ -239,15 +241,10 @@ public final class LocalBackend: Backend {
         var cached = 0
         for group in groups {
             let continuations = group.members.map { prepared[$0].continuation }
-            // A request whose client went away stops between chunks.
-            let stop = StopFlag()
-            let result = await withTaskCancellationHandler {
-                await onOwnThread {
-                    engine.scoreContinuations(context: group.context, continuations: continuations, topK: topK,
-                                              shouldStop: { stop.isSet })
-                }
-            } onCancel: { stop.set() }
-            guard let result else { throw CancellationError() }
+            // A request whose client went away is cancelled: its jobs stop at the next step.
+            guard let result = await engine.scoreContinuations(context: group.context, continuations: continuations, topK: topK) else {
+                throw CancellationError()
+            }
             // Without prefix reuse each continuation is evaluated after its own copy of the context.
             let contextEvaluations = engine.reusesPrefixes ? 1 : continuations.count
             evaluated += group.context.count * contextEvaluations + continuations.reduce(0) { $0 + $1.count }
@@ -263,27 +260,10 @@ public final class LocalBackend: Backend {
     }
 }
 
-/// Runs blocking work on a thread of its own, keeping Swift's cooperative pool free.
 extension ScoredToken {
     /// An engine's score with each token's text (`text(id)`: the token decoded on its own).
     public init(_ s: PositionScore, text: (Int) -> String) {
         self.init(token: TokenLogprob(id: s.tokenId, text: text(s.tokenId), logprob: s.logprob), rank: s.rank,
                   top: s.top.map { TokenLogprob(id: $0.id, text: text($0.id), logprob: $0.logprob) })
-    }
-}
-
-/// A flag one thread sets and another polls.
-final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.withLock { value } }
-    func set() { lock.withLock { value = true } }
-}
-
-func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        let thread = Thread { continuation.resume(returning: body()) }
-        thread.stackSize = 8 << 20
-        thread.start()
     }
 }

@@ -2,14 +2,13 @@ import Model
 
 extension Engine {
     /// Takes the KV memory for all of `cache`'s capacity, first adopting the
-    /// longest cached prefix of `prompt` when `reusePrefix` (always leaving at
-    /// least one prompt token to evaluate, whose logits are needed; with
-    /// `partialBlocks`, down to the token, else in whole blocks), and
-    /// evicting unused cached prefixes when the pool runs short. Returns false,
-    /// holding nothing, when the memory cannot be had now. Call with `modelLock` held.
-    func reserve(_ cache: KVCache, prompt: [Int], reusePrefix: Bool, partialBlocks: Bool = false) -> Bool {
-        if reusePrefix, let prefixes = prefixCache {
-            let (blocks, count) = prefixes.lookup(prompt, limit: prompt.count - 1, tails: partialBlocks)
+    /// longest cached prefix of `prompt` up to `limit` tokens (with
+    /// `partialBlocks`, down to the token, else in whole blocks), and evicting
+    /// unused cached prefixes when the pool runs short. Returns false, holding
+    /// nothing, when the memory cannot be had now. Called on the scheduler's thread.
+    func reserve(_ cache: KVCache, prompt: [Int], reusing limit: Int, partialBlocks: Bool = false) -> Bool {
+        if limit > 0, let prefixes = prefixCache {
+            let (blocks, count) = prefixes.lookup(prompt, limit: limit, tails: partialBlocks)
             cache.adoptPrefix(blocks, count: count)
         }
         let needed = cache.blocksNeeded(toHold: cache.capacity)

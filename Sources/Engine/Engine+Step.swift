@@ -6,10 +6,10 @@ extension Engine {
     /// when the consumer wants no more).
     struct StepParticipant {
         let sequence: SequenceRun
-        let emit: (SequenceRun.Event) -> Bool
+        let emit: (EngineEvent) -> Bool
     }
 
-    /// One step of continuous batching, with `modelLock` held: the last token of
+    /// Step `number` of continuous batching, on the scheduler's thread: the last token of
     /// every generating sequence, then chunks of prompts in the order given
     /// until `tokenBudget` tokens are taken, all in one forward pass; then one
     /// product for the next-token logits of every generating sequence, and each
@@ -17,7 +17,8 @@ extension Engine {
     ///
     /// Decode tokens always go in: a generating sequence never waits behind a
     /// long prompt for more than one chunk, and the weights are read once for all.
-    func step(_ participants: [StepParticipant]) {
+    /// Each sequence evaluated hears `.evaluated(step: number, ...)` first.
+    func step(_ participants: [StepParticipant], number: Int) {
         var inputs: [(participant: StepParticipant, tokens: ArraySlice<Int>)] = []
         for p in participants where !p.sequence.isPrefilling {
             let tokens = p.sequence.nextInput(budget: 1)
@@ -38,6 +39,7 @@ extension Engine {
         let hidden = UnsafeMutablePointer<Float>.allocate(capacity: rows * hiddenSize)
         defer { hidden.deallocate() }
         model.forward(inputs.map { BatchSlice(tokens: $0.tokens, cache: $0.participant.sequence.cache) }, hidden: hidden)
+        for input in inputs { _ = input.participant.emit(.evaluated(step: number, tokens: input.tokens.count)) }
 
         // Decode rows come first in the batch: their logits in one product.
         let decodeCount = inputs.prefix { !$0.participant.sequence.isPrefilling }.count
@@ -60,26 +62,27 @@ extension Engine {
     }
 
     /// Forms what the prompt positions `range` predict from their final hidden
-    /// states: with `topK`, each position's score (logits `logitRows` at a time,
-    /// so memory stays bounded); and when the range ends the prompt, the
-    /// next-token logits in `lastLogits`.
-    func scorePrompt(hidden: UnsafePointer<Float>, prompt: [Int], range: Range<Int>, topK: Int?,
+    /// states: with `topK`, the score of each position from `from` on (logits
+    /// `logitRows` at a time, so memory stays bounded); and with `next`, when
+    /// the range ends the prompt, the next-token logits in `lastLogits`.
+    func scorePrompt(hidden: UnsafePointer<Float>, prompt: [Int], range: Range<Int>, from: Int, topK: Int?, next: Bool,
                      scores: inout [PositionScore?], lastLogits: UnsafeMutablePointer<Float>) {
         let vocab = vocabularySize
         let hiddenSize = config.hiddenSize
-        let count = range.count
         let endsPrompt = range.upperBound == prompt.count
+        // Position p predicts the token at p + 1: the first scored one needs the position before it.
+        let firstRow = max(0, from - 1 - range.lowerBound)
 
-        guard let k = topK else {
-            if endsPrompt { model.logits(hidden: hidden + (count - 1) * hiddenSize, rows: 1, output: lastLogits) }
+        guard let k = topK, firstRow < range.count else {
+            if next, endsPrompt { model.logits(hidden: hidden + (range.count - 1) * hiddenSize, rows: 1, output: lastLogits) }
             return
         }
-        let capacity = min(logitRows, count)
+        let capacity = min(logitRows, range.count - firstRow)
         let logits = UnsafeMutablePointer<Float>.allocate(capacity: capacity * vocab)
         defer { logits.deallocate() }
-        var first = 0
-        while first < count {
-            let rows = min(capacity, count - first)
+        var first = firstRow
+        while first < range.count {
+            let rows = min(capacity, range.count - first)
             model.logits(hidden: hidden + first * hiddenSize, rows: rows, output: logits)
             // Row r predicts the token at position base + r + 1.
             let base = range.lowerBound + first
@@ -91,21 +94,10 @@ extension Engine {
                     out[target] = PositionScore(tokenId: prompt[target], logprob: s.logprob, rank: s.rank, top: s.top)
                 }
             }
-            if endsPrompt, base + rows == prompt.count {
+            if next, endsPrompt, base + rows == prompt.count {
                 lastLogits.update(from: logits + (rows - 1) * vocab, count: vocab)
             }
             first += rows
         }
-    }
-
-    /// Evaluates `prompt[range]` into `cache` on its own, scoring positions when
-    /// `topK` is set; when the range ends the prompt, leaves the next-token
-    /// logits in `lastLogits`.
-    func evaluate(prompt: [Int], range: Range<Int>, cache: KVCache, topK: Int?,
-                  scores: inout [PositionScore?], lastLogits: UnsafeMutablePointer<Float>) {
-        let hidden = UnsafeMutablePointer<Float>.allocate(capacity: range.count * config.hiddenSize)
-        defer { hidden.deallocate() }
-        model.forward([BatchSlice(tokens: prompt[range], cache: cache)], hidden: hidden)
-        scorePrompt(hidden: hidden, prompt: prompt, range: range, topK: topK, scores: &scores, lastLogits: lastLogits)
     }
 }

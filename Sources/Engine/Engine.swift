@@ -4,14 +4,16 @@ import Kernels
 import Model
 import Tokenizer
 
-/// A loaded model with its tokenizer: scores prompts and generates continuations.
+/// A loaded model with its tokenizer: scores prompts and continuations and
+/// generates.
 ///
-/// A prompt is evaluated in chunks of `prefillChunk` tokens, each one batched
-/// pass, and its logits are formed `logitRows` positions at a time, so memory
-/// stays bounded however long the prompt. Jobs submitted with `submit` run
-/// together on a scheduler thread, batched continuously: each step carries the
-/// next token of every generating job plus chunks of waiting prompts, and a job
-/// joins or leaves between steps. `run` does one job on the calling thread.
+/// Every job, whoever submits it (`submit`, `run`, `scoreContinuations`), goes
+/// through one scheduler thread that drives the model, batched continuously:
+/// each step carries the next token of every generating job plus chunks of
+/// waiting prompts and scored continuations, and a job joins or leaves between
+/// steps. A prompt is evaluated in chunks of at most `prefillChunk` tokens per
+/// step and its logits are formed `logitRows` positions at a time, so memory
+/// stays bounded however long the prompt.
 public final class Engine: @unchecked Sendable {
     public let file: GGUFFile
     public let model: LlamaModel
@@ -20,10 +22,9 @@ public final class Engine: @unchecked Sendable {
     /// Tokens one batched step evaluates at most (decode tokens plus prompt chunks).
     var tokenBudget: Int { prefillChunk }
     let logitRows = 128
-    /// Held for every step on the model: the model's scratch space and thread
-    /// pool serve one step at a time.
-    let modelLock = NSLock()
-    lazy var scheduler = Scheduler(engine: self)
+    /// The only caller of the model. Set once, at the end of `init`, before the
+    /// engine can be shared.
+    private(set) var scheduler: Scheduler!
 
     /// Prompt prefixes kept for reuse; nil when prefix reuse is off.
     let prefixCache: PrefixCache?
@@ -42,6 +43,7 @@ public final class Engine: @unchecked Sendable {
                 key: "tokenizer.ggml.tokens",
                 reason: "the tokenizer has \(tokenizer.vocabularySize) tokens but the model's output has \(model.config.vocabularySize)")
         }
+        scheduler = Scheduler(engine: self)
     }
 
     public convenience init(modelPath: String, threads: Int, kvCacheBytes: Int? = nil, prefixReuse: Bool = true) throws {
@@ -52,37 +54,35 @@ public final class Engine: @unchecked Sendable {
     public var contextLength: Int { model.config.contextLength }
     public var vocabularySize: Int { model.config.vocabularySize }
 
-    /// Runs one job to its end on the calling thread. `onPromptScores` receives
+    /// Runs one job to its end, blocking the calling thread while the
+    /// scheduler runs it beside any submitted jobs. `onPromptScores` receives
     /// one entry per prompt token (nil for the first, which has no context) when
     /// the job asks for prompt logprobs; `onToken` receives each generated token
     /// and returns false to stop. Returns why generation ended (`.length` when
-    /// `maxTokens` is 0).
+    /// `maxTokens` is 0). The callbacks run on the calling thread.
     @discardableResult
     public func run(
         _ job: CompletionJob,
         onPromptScores: ([PositionScore?]) -> Void = { _ in },
         onToken: (GeneratedToken) -> Bool = { _ in true }
     ) -> FinishReason {
-        let sequence = SequenceRun(job: job, engine: self)
-        waitForMemory { sequence.admit(engine: self) }
-        var reason = FinishReason.length
-        withoutActuallyEscaping(onPromptScores) { onPromptScores in
-            withoutActuallyEscaping(onToken) { onToken in
-                let participant = StepParticipant(sequence: sequence) { event in
-                    switch event {
-                    case .promptScores(let s): onPromptScores(s); return true
-                    case .token(let t): return onToken(t)
-                    case .finished(let r): reason = r; return true
-                    }
+        let events = EventQueue()
+        let submitted = Scheduler.Job(sequence: SequenceRun(job: job, engine: self), deliver: { events.push($0) })
+        scheduler.submit([submitted])
+        var stopped = false
+        while true {
+            switch events.next() {
+            case .promptScores(let s) where !stopped: onPromptScores(s)
+            case .token(let t) where !stopped:
+                if !onToken(t) {
+                    // Tokens already on their way are not delivered; the job ends at the next step.
+                    stopped = true
+                    scheduler.cancel(submitted)
                 }
-                while !sequence.isFinished {
-                    modelLock.lock()
-                    step([participant])
-                    modelLock.unlock()
-                }
+            case .finished(let reason): return stopped ? .stoppedByCaller : reason
+            default: continue
             }
         }
-        return reason
     }
 
     /// Scores every position of `tokens` and returns the top `topK` there.
@@ -96,7 +96,16 @@ public final class Engine: @unchecked Sendable {
     /// stream ends after `.finished`. Cancelling the consuming task, or dropping
     /// the stream, cancels the job and frees its memory at the next step.
     public func submit(_ job: CompletionJob) -> AsyncStream<EngineEvent> {
-        scheduler.submit(job)
+        scheduler.stream([SequenceRun(job: job, engine: self)])[0]
+    }
+
+    /// Queues scoring jobs together (they join the same step when memory
+    /// allows) and returns each one's events: `.admitted`, `.evaluated` for each
+    /// step it rides in, `.promptScores` (one entry per position of context +
+    /// continuation, nil before the continuation; none without a continuation)
+    /// and `.finished`. Cancelling or dropping a stream cancels its job.
+    public func submit(_ jobs: [ScoringJob]) -> [AsyncStream<EngineEvent>] {
+        scheduler.stream(jobs.map { SequenceRun(scoring: $0, engine: self) })
     }
 
     /// Jobs waiting or running on the scheduler.
@@ -111,29 +120,17 @@ public final class Engine: @unchecked Sendable {
 
     /// Prompt blocks the prefix cache holds.
     public var prefixCacheBlocks: Int { prefixCache?.blockCount ?? 0 }
-
-    /// Retries `reserve` until it succeeds: KV memory held by other jobs comes
-    /// back as they finish (a single job always fits: the pool holds a full context).
-    /// Returns false, having taken nothing, when `shouldStop` says so first.
-    @discardableResult
-    func waitForMemory(_ reserve: () -> Bool, shouldStop: () -> Bool = { false }) -> Bool {
-        while true {
-            modelLock.lock()
-            let done = reserve()
-            modelLock.unlock()
-            if done { return true }
-            if shouldStop() { return false }
-            Thread.sleep(forTimeInterval: 0.005)
-        }
-    }
 }
 
-/// What a submitted job reports, in order: its admission, prompt scores (when
-/// asked for), each generated token, then why it finished.
+/// What a submitted job reports, in order: its admission, the steps it rides
+/// in, prompt scores (when asked for), each generated token, then why it finished.
 public enum EngineEvent: Sendable, Equatable {
     /// The job has its memory and joins the running batch; the first
     /// `cachedPromptTokens` of its prompt come from the prefix cache.
     case admitted(cachedPromptTokens: Int)
+    /// `tokens` of the job were evaluated in the engine's batched step number
+    /// `step`, beside whatever other jobs' tokens that step carried.
+    case evaluated(step: Int, tokens: Int)
     case promptScores([PositionScore?])
     case token(GeneratedToken)
     case finished(FinishReason)

@@ -1,112 +1,138 @@
 import Foundation
 import Model
 
-/// Runs submitted jobs on one dedicated thread with continuous batching: each
-/// step is one `Engine.step` over every active job (the next token of those
-/// generating, chunks of waiting prompts in arrival order). Jobs join at the
-/// next step after they are submitted and leave as soon as they finish; jobs
-/// whose consumer has gone are dropped before the next step, freeing their cache.
+/// The one path into the model: a dedicated thread that runs every job,
+/// completions and scored continuations alike, with continuous batching.
+///
+/// Its loop is schedule → run → post-process: take in newly submitted jobs
+/// and drop those whose consumer went away (their memory given back), admit
+/// waiting jobs in arrival order while their KV memory can be had, then one
+/// `Engine.step` over every running job (the next token of those generating,
+/// chunks of waiting prompts), whose results go out as events. Only this
+/// thread touches the model, its scratch space and the jobs' caches, so there
+/// is no model lock; it waits on a condition when there is nothing to do, and
+/// a job that cannot get memory waits for running jobs to finish, step by step.
 final class Scheduler: @unchecked Sendable {
     private unowned let engine: Engine
+    /// Guards `incoming`, `active` and `thread`; signalled on submission and cancellation.
     private let condition = NSCondition()
-    private var waiting: [Entry] = []
-    private var running: [Entry] = []
+    private var incoming: [Job] = []
+    private var active = 0
     private var thread: Thread?
 
-    private final class Entry: @unchecked Sendable {
+    /// A submitted job: its sequence (touched only by the scheduler's thread)
+    /// and where its events go.
+    final class Job: @unchecked Sendable {
         let sequence: SequenceRun
-        let continuation: AsyncStream<EngineEvent>.Continuation
-        /// Set from the stream's termination handler, on any thread.
+        let deliver: @Sendable (EngineEvent) -> Void
         private let lock = NSLock()
-        private var _cancelled = false
-        var cancelled: Bool {
-            get { lock.lock(); defer { lock.unlock() }; return _cancelled }
-            set { lock.lock(); _cancelled = newValue; lock.unlock() }
-        }
-        init(sequence: SequenceRun, continuation: AsyncStream<EngineEvent>.Continuation) {
+        private var cancelled = false
+
+        init(sequence: SequenceRun, deliver: @escaping @Sendable (EngineEvent) -> Void) {
             self.sequence = sequence
-            self.continuation = continuation
+            self.deliver = deliver
         }
+
+        /// Set on any thread when the consumer wants no more events.
+        var isCancelled: Bool { lock.withLock { cancelled } }
+        fileprivate func markCancelled() { lock.withLock { cancelled = true } }
     }
 
     init(engine: Engine) { self.engine = engine }
 
-    var activeCount: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return waiting.count + running.count
+    var activeCount: Int { condition.withLock { active } }
+
+    /// Queues jobs; they are taken in together, so jobs submitted at once join
+    /// the same step when memory allows.
+    func submit(_ jobs: [Job]) {
+        condition.withLock {
+            incoming += jobs
+            active += jobs.count
+            if thread == nil {
+                let t = Thread { [weak self] in self?.loop() }
+                t.name = "baseserve-scheduler"
+                t.stackSize = 8 << 20
+                thread = t
+                t.start()
+            }
+            condition.signal()
+        }
     }
 
-    func submit(_ job: CompletionJob) -> AsyncStream<EngineEvent> {
-        let (stream, continuation) = AsyncStream<EngineEvent>.makeStream(bufferingPolicy: .unbounded)
-        let entry = Entry(sequence: SequenceRun(job: job, engine: engine), continuation: continuation)
-        continuation.onTermination = { [weak entry, condition] _ in
-            entry?.cancelled = true
-            condition.lock(); condition.signal(); condition.unlock()
+    /// Queues sequences whose events go to streams; cancelling a stream's
+    /// consumer, or dropping the stream, cancels its job.
+    func stream(_ sequences: [SequenceRun]) -> [AsyncStream<EngineEvent>] {
+        var streams: [AsyncStream<EngineEvent>] = []
+        var jobs: [Job] = []
+        for sequence in sequences {
+            let (stream, continuation) = AsyncStream<EngineEvent>.makeStream(bufferingPolicy: .unbounded)
+            let job = Job(sequence: sequence) { event in
+                continuation.yield(event)
+                if case .finished = event { continuation.finish() }
+            }
+            continuation.onTermination = { [weak self, weak job] _ in
+                if let job { self?.cancel(job) }
+            }
+            streams.append(stream)
+            jobs.append(job)
         }
-        condition.lock()
-        waiting.append(entry)
-        if thread == nil {
-            let t = Thread { [weak self] in self?.loop() }
-            t.name = "baseserve-scheduler"
-            t.stackSize = 8 << 20
-            thread = t
-            t.start()
-        }
-        condition.signal()
-        condition.unlock()
-        return stream
+        submit(jobs)
+        return streams
+    }
+
+    /// Stops a job at the next step: it leaves with its memory given back and
+    /// hears `.finished(.stoppedByCaller)` (a stream that ended hears nothing).
+    func cancel(_ job: Job) {
+        job.markCancelled()
+        condition.withLock { condition.signal() }
     }
 
     private func loop() {
+        var queued: [Job] = []   // waiting for memory, in arrival order
+        var running: [Job] = []
+        var step = 0
         while true {
+            // Schedule: take in what was submitted, or wait for it.
             condition.lock()
-            // Jobs whose consumer went away are dropped, their memory given back.
-            for entry in waiting + running where entry.cancelled { entry.sequence.cancel() }
-            waiting.removeAll { $0.sequence.isFinished }
-            running.removeAll { $0.sequence.isFinished }
-            while running.isEmpty && waiting.isEmpty { condition.wait() }
-            let candidates = waiting
+            while incoming.isEmpty && queued.isEmpty && running.isEmpty { condition.wait() }
+            queued += incoming
+            incoming = []
             condition.unlock()
 
-            // Waiting jobs join in arrival order, each once its whole KV memory
-            // can be had; the rest wait for running jobs to give memory back.
-            var admitted: [Entry] = []
-            engine.modelLock.lock()
-            for entry in candidates {
-                guard entry.sequence.admit(engine: engine) else { break }
-                admitted.append(entry)
-                entry.continuation.yield(.admitted(cachedPromptTokens: entry.sequence.cachedTokens))
+            for job in queued + running where job.isCancelled && !job.sequence.isFinished {
+                job.sequence.cancel()
+                job.deliver(.finished(.stoppedByCaller))
             }
-            engine.modelLock.unlock()
+            let finished = (queued + running).filter { $0.sequence.isFinished }.count
+            queued.removeAll { $0.sequence.isFinished }
+            running.removeAll { $0.sequence.isFinished }
+            if finished > 0 { condition.withLock { active -= finished } }
 
-            condition.lock()
-            waiting.removeAll { entry in admitted.contains { $0 === entry } }
-            running.append(contentsOf: admitted)
-            let turn = running
-            condition.unlock()
-            if turn.isEmpty {
-                // Memory is held outside the scheduler (a scoring request): wait for it.
-                Thread.sleep(forTimeInterval: 0.005)
+            // Waiting jobs join in arrival order, each once its whole KV memory can
+            // be had; the rest wait for running jobs to give memory back.
+            while let next = queued.first, next.sequence.admit(engine: engine) {
+                queued.removeFirst()
+                running.append(next)
+                next.deliver(.admitted(cachedPromptTokens: next.sequence.cachedTokens))
+            }
+            guard !running.isEmpty else {
+                // Nothing runs, so every cached block could be evicted and the pool
+                // (at least one full context) was free: only a cancellation or a new
+                // job changes anything. Wait for one rather than spin.
+                condition.withLock {
+                    if incoming.isEmpty && !queued.contains(where: \.isCancelled) { condition.wait() }
+                }
                 continue
             }
 
-            let participants = turn.filter { !$0.cancelled && !$0.sequence.isFinished }.map { entry in
-                Engine.StepParticipant(sequence: entry.sequence) { event in
-                    switch event {
-                    case .promptScores(let s): entry.continuation.yield(.promptScores(s))
-                    case .token(let t): entry.continuation.yield(.token(t))
-                    case .finished(let r):
-                        entry.continuation.yield(.finished(r))
-                        entry.continuation.finish()
-                    }
-                    return !entry.cancelled
+            // Run and post-process: one batched step; events go out as results come.
+            step += 1
+            engine.step(running.filter { !$0.isCancelled }.map { job in
+                Engine.StepParticipant(sequence: job.sequence) { event in
+                    job.deliver(event)
+                    return !job.isCancelled
                 }
-            }
-            guard !participants.isEmpty else { continue }
-            engine.modelLock.lock()
-            engine.step(participants)
-            engine.modelLock.unlock()
+            }, number: step)
         }
     }
 }

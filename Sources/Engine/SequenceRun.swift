@@ -6,15 +6,20 @@ import Model
 /// The engine advances many of these together, one batched step at a time
 /// (`Engine.step`): each step asks every sequence for its next input (a chunk of
 /// its prompt, or the token it generated last), evaluates all of them in one
-/// forward pass, and hands each its results back.
+/// forward pass, and hands each its results back. A completion and a scored
+/// continuation are the same kind of sequence: a prompt, scored from some
+/// position on, then (for a completion) generated tokens.
 final class SequenceRun {
-    enum Event {
-        case promptScores([PositionScore?])
-        case token(GeneratedToken)
-        case finished(FinishReason)
-    }
-
     let job: CompletionJob
+    /// The first prompt position whose score is reported: 1 for prompt logprobs
+    /// (position 0 has no context), the continuation's start when scoring one.
+    let scoredFrom: Int
+    /// A scored context's length: once evaluated it goes into the prefix cache
+    /// down to the token (nil for completions, which keep whole blocks only).
+    let sharedContext: Int?
+    /// Prompt positions to evaluate: all, except a scored continuation's last
+    /// token, whose prediction nobody asked for.
+    let promptEnd: Int
     let cache: KVCache
     private var sampler: Sampler
     private var scores: [PositionScore?]
@@ -30,11 +35,26 @@ final class SequenceRun {
     private(set) var cachedTokens = 0
     private(set) var isAdmitted = false
 
-    init(job: CompletionJob, engine: Engine) {
+    convenience init(job: CompletionJob, engine: Engine) {
+        self.init(job, scoredFrom: 1, sharedContext: nil, promptEnd: job.prompt.count, engine: engine)
+    }
+
+    convenience init(scoring: ScoringJob, engine: Engine) {
+        let prompt = scoring.context + scoring.continuation
+        let scoresSomething = !scoring.continuation.isEmpty
+        self.init(CompletionJob(prompt: prompt, promptLogprobs: scoresSomething ? scoring.topK : nil, maxTokens: 0),
+                  scoredFrom: scoring.context.count, sharedContext: scoring.context.count,
+                  promptEnd: scoresSomething ? prompt.count - 1 : prompt.count, engine: engine)
+    }
+
+    private init(_ job: CompletionJob, scoredFrom: Int, sharedContext: Int?, promptEnd: Int, engine: Engine) {
         precondition(!job.prompt.isEmpty, "a job needs at least one prompt token")
         let model = engine.model
         self.job = job
-        cache = model.makeCache(capacity: job.prompt.count + job.maxTokens)
+        self.scoredFrom = scoredFrom
+        self.sharedContext = sharedContext
+        self.promptEnd = promptEnd
+        cache = model.makeCache(capacity: promptEnd + job.maxTokens)
         sampler = Sampler(job.sampling)
         scores = [PositionScore?](repeating: nil, count: job.promptLogprobs == nil ? 0 : job.prompt.count)
         lastLogits = .allocate(capacity: model.config.vocabularySize)
@@ -46,51 +66,57 @@ final class SequenceRun {
 
     /// Takes the job's whole KV memory (prompt and every token it may generate)
     /// so that it never runs short midway, starting from the longest prefix the
-    /// cache holds when the job's prompt needs no scores of its own. Returns
-    /// false, holding nothing, when the pool cannot give that much now.
+    /// cache holds that the job needs no scores within. Returns false, holding
+    /// nothing, when the pool cannot give that much now.
     func admit(engine: Engine) -> Bool {
         guard !isAdmitted else { return true }
-        // Prompt logprobs need every position's logits, so such prompts are computed whole.
-        guard engine.reserve(cache, prompt: job.prompt, reusePrefix: job.promptLogprobs == nil) else { return false }
+        // A scored position needs the logits of the one before, so only positions
+        // before that can come from the cache; at least one token is evaluated.
+        let reusable = (job.promptLogprobs == nil ? promptEnd : scoredFrom) - 1
+        guard engine.reserve(cache, prompt: job.prompt, reusing: reusable, partialBlocks: sharedContext != nil) else { return false }
         cachedTokens = cache.count
         prefilled = cache.count
         isAdmitted = true
         return true
     }
 
-    var isPrefilling: Bool { prefilled < job.prompt.count }
+    var isPrefilling: Bool { prefilled < promptEnd }
 
     /// What the next forward pass should evaluate: up to `budget` tokens of the
     /// prompt, or the token generated last; empty when there is nothing to do.
     func nextInput(budget: Int) -> ArraySlice<Int> {
         if isFinished { return [] }
-        if isPrefilling { return job.prompt[prefilled..<min(prefilled + max(1, budget), job.prompt.count)] }
+        if isPrefilling { return job.prompt[prefilled..<min(prefilled + max(1, budget), promptEnd)] }
         if let token = pendingToken { return [token][...] }
         return []
     }
 
     /// Takes in the final hidden states of the prompt chunk `nextInput` gave:
-    /// scores its positions when asked, and once the prompt is complete reports
-    /// the scores and picks the first token.
-    func absorbPrompt(hidden: UnsafePointer<Float>, count: Int, engine: Engine, emit: (Event) -> Bool) {
+    /// scores its positions when asked, and once the prompt is complete keeps
+    /// it in the prefix cache, reports the scores and picks the first token.
+    func absorbPrompt(hidden: UnsafePointer<Float>, count: Int, engine: Engine, emit: (EngineEvent) -> Bool) {
         let range = prefilled..<(prefilled + count)
-        engine.scorePrompt(hidden: hidden, prompt: job.prompt, range: range, topK: job.promptLogprobs,
-                           scores: &scores, lastLogits: lastLogits)
+        engine.scorePrompt(hidden: hidden, prompt: job.prompt, range: range, from: scoredFrom, topK: job.promptLogprobs,
+                           next: job.maxTokens > 0, scores: &scores, lastLogits: lastLogits)
         prefilled = range.upperBound
         guard !isPrefilling else { return }
-        engine.prefixCache?.insert(job.prompt, blocks: cache.blocks, count: job.prompt.count)
+        if let context = sharedContext {
+            engine.prefixCache?.insert(job.prompt, blocks: cache.blocks, count: context, tail: true)
+        } else {
+            engine.prefixCache?.insert(job.prompt, blocks: cache.blocks, count: job.prompt.count)
+        }
         if job.promptLogprobs != nil, !emit(.promptScores(scores)) { return finish(.stoppedByCaller, emit) }
         if job.maxTokens == 0 { return finish(.length, emit) }
         sampleNext(engine: engine, emit: emit)
     }
 
     /// The last generated token has been evaluated and `lastLogits` filled: pick the next.
-    func absorbToken(engine: Engine, emit: (Event) -> Bool) {
+    func absorbToken(engine: Engine, emit: (EngineEvent) -> Bool) {
         pendingToken = nil
         sampleNext(engine: engine, emit: emit)
     }
 
-    private func sampleNext(engine: Engine, emit: (Event) -> Bool) {
+    private func sampleNext(engine: Engine, emit: (EngineEvent) -> Bool) {
         let vocab = engine.vocabularySize
         // Until min_tokens are out, the end-of-sequence and stop tokens cannot be chosen (as vLLM).
         var banned: Set<Int> = []
@@ -118,7 +144,7 @@ final class SequenceRun {
         cache.reset()
     }
 
-    private func finish(_ reason: FinishReason, _ emit: (Event) -> Bool) {
+    private func finish(_ reason: FinishReason, _ emit: (EngineEvent) -> Bool) {
         isFinished = true
         cache.reset()
         _ = emit(.finished(reason))

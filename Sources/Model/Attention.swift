@@ -18,8 +18,8 @@ struct Attention {
     struct Slice {
         /// `rows × (headCount·d)`: the new tokens, at positions `past..<past+rows`.
         let queries: UnsafePointer<Float>
-        /// The sequence's cache, `past+rows` positions filled, and the layer.
-        let cache: KVCache
+        /// The sequence's cache blocks, `past+rows` positions filled, and the layer.
+        let blocks: ResolvedBlocks
         let layer: Int
         let rows: Int
         let past: Int
@@ -80,8 +80,8 @@ struct Attention {
         let scale = 1 / Float(d).squareRoot()
         // Only keys up to the chunk's last position can be attended to.
         let visible = slice.past + task.first + task.count
-        let cache = slice.cache
-        let blockSize = cache.blockSize
+        let blocks = slice.blocks
+        let blockSize = blocks.blockSize
         let blockCount = (visible + blockSize - 1) / blockSize
         // Block b is seen only by the rows from firstRow(b) on (the causal mask
         // hides it from earlier ones), so each product covers just those: a
@@ -92,7 +92,7 @@ struct Attention {
             let r0 = firstRow(b)
             sgemm(transA: false, transB: true, m: task.count - r0, n: width, k: d, alpha: scale,
                   a: slice.queries + (task.first + r0) * queryStride + task.head * d, lda: queryStride,
-                  b: cache.pool.keys(cache.blocks[b], layer: slice.layer) + kvHead * d, ldb: kvStride,
+                  b: blocks.keys(b, layer: slice.layer) + kvHead * d, ldb: kvStride,
                   beta: 0, c: scores + r0 * visible + b * blockSize, ldc: visible)
         }
         for r in 0..<task.count {
@@ -107,7 +107,7 @@ struct Attention {
             let r0 = firstRow(b)  // earlier rows have only zeros here (block 0 is seen by all)
             sgemm(transA: false, transB: false, m: task.count - r0, n: d, k: width, alpha: 1,
                   a: scores + r0 * visible + b * blockSize, lda: visible,
-                  b: cache.pool.values(cache.blocks[b], layer: slice.layer) + kvHead * d, ldb: kvStride,
+                  b: blocks.values(b, layer: slice.layer) + kvHead * d, ldb: kvStride,
                   beta: b == 0 ? 0 : 1, c: output + r0 * queryStride, ldc: queryStride)
         }
     }

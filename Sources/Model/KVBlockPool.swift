@@ -87,19 +87,42 @@ public final class KVBlockPool: @unchecked Sendable {
     /// How many holders a block has (1: only one sequence or only the prefix cache).
     public func referenceCount(_ block: Int) -> Int { lock.withLock { references[block] } }
 
-    /// Keys of `layer` in `block`: `blockSize × kvDimension` floats.
-    func keys(_ block: Int, layer: Int) -> UnsafeMutablePointer<Float> {
-        lock.withLock { storage[block] } + 2 * layer * blockSize * kvDimension
-    }
-
-    /// Values of `layer` in `block`: `blockSize × kvDimension` floats.
-    func values(_ block: Int, layer: Int) -> UnsafeMutablePointer<Float> {
-        keys(block, layer: layer) + blockSize * kvDimension
+    /// The memory of each of `blocks`, looked up under one lock. A block's
+    /// memory never moves, so a forward pass resolves its caches' blocks once
+    /// and reads and writes them without the lock. Blocks at `writable` indices
+    /// must have a single holder (nobody else reads what is written there).
+    func resolve(_ blocks: [Int], writable: Range<Int>) -> ResolvedBlocks {
+        let bases = lock.withLock {
+            for i in writable where i < blocks.count {
+                precondition(references[blocks[i]] == 1, "writing into a shared KV block")
+            }
+            return blocks.map { storage[$0] }
+        }
+        return ResolvedBlocks(bases: bases, blockSize: blockSize, kvDimension: kvDimension)
     }
 
     /// Copies a whole block (every layer) into another.
     public func copy(_ source: Int, to destination: Int) {
         let (from, to) = lock.withLock { (storage[source], storage[destination]) }
         to.update(from: from, count: blockFloats)
+    }
+}
+
+/// One sequence's KV blocks as addresses, resolved once per forward pass
+/// (`KVBlockPool.resolve`). A block holds, layer after layer, the keys then the
+/// values of its `blockSize` positions, each `kvDimension` floats.
+struct ResolvedBlocks {
+    let bases: [UnsafeMutablePointer<Float>]
+    let blockSize: Int
+    let kvDimension: Int
+
+    /// Keys of `layer` in the sequence's block `index`: `blockSize × kvDimension` floats.
+    func keys(_ index: Int, layer: Int) -> UnsafeMutablePointer<Float> {
+        bases[index] + 2 * layer * blockSize * kvDimension
+    }
+
+    /// Values of `layer` in the sequence's block `index`: `blockSize × kvDimension` floats.
+    func values(_ index: Int, layer: Int) -> UnsafeMutablePointer<Float> {
+        keys(index, layer: layer) + blockSize * kvDimension
     }
 }

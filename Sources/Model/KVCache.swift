@@ -99,18 +99,25 @@ public final class KVCache: @unchecked Sendable {
         if writesIntoSharedBlock, let own = pool.allocate() { replaceSharedBlock(with: own) }
     }
 
+    /// The blocks' addresses for one forward pass that appends `rows` positions
+    /// (the blocks those go into must be this sequence's own).
+    func resolveBlocks(appending rows: Int) -> ResolvedBlocks {
+        pool.resolve(blocks, writable: count / blockSize..<(count + rows + blockSize - 1) / blockSize)
+    }
+
     /// Writes `rows` consecutive positions' keys and values of `layer`, starting
-    /// at position `start`, from `rows × kvDimension` matrices.
-    func write(layer: Int, start: Int, rows: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>) {
+    /// at position `start`, from `rows × kvDimension` matrices, into `blocks`
+    /// (this cache's, from `resolveBlocks`).
+    func write(layer: Int, start: Int, rows: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+               into blocks: ResolvedBlocks) {
         var row = 0
         while row < rows {
             let position = start + row
-            let block = blocks[position / blockSize]
+            let block = position / blockSize
             let offset = position % blockSize
             let run = min(rows - row, blockSize - offset)
-            precondition(pool.referenceCount(block) == 1, "writing into a shared KV block")
-            (pool.keys(block, layer: layer) + offset * kvDimension).update(from: keys + row * kvDimension, count: run * kvDimension)
-            (pool.values(block, layer: layer) + offset * kvDimension).update(from: values + row * kvDimension, count: run * kvDimension)
+            (blocks.keys(block, layer: layer) + offset * kvDimension).update(from: keys + row * kvDimension, count: run * kvDimension)
+            (blocks.values(block, layer: layer) + offset * kvDimension).update(from: values + row * kvDimension, count: run * kvDimension)
             row += run
         }
     }

@@ -85,6 +85,8 @@ public final class LlamaModel: @unchecked Sendable {
             row += slice.tokens.count
         }
         let angles = batch.map { rope.table(start: $0.cache.count, count: $0.tokens.count) }
+        // Every block address once per pass, not once per layer, head and block.
+        let blocks = batch.map { $0.cache.resolveBlocks(appending: $0.tokens.count) }
 
         for (l, layer) in weights.layers.enumerated() {
             normalize(x, rows: n, weight: layer.attentionNorm, into: scratch.normed)
@@ -100,8 +102,8 @@ public final class LlamaModel: @unchecked Sendable {
                 rope.apply(angles[s], to: queries, rows: rows, heads: c.headCount, stride: c.queryDimension)
                 rope.apply(angles[s], to: scratch.keys + first * c.kvDimension, rows: rows, heads: c.kvHeadCount, stride: c.kvDimension)
                 slice.cache.write(layer: l, start: past, rows: rows, keys: scratch.keys + first * c.kvDimension,
-                                  values: scratch.values + first * c.kvDimension)
-                slices.append(Attention.Slice(queries: queries, cache: slice.cache, layer: l, rows: rows, past: past,
+                                  values: scratch.values + first * c.kvDimension, into: blocks[s])
+                slices.append(Attention.Slice(queries: queries, blocks: blocks[s], layer: l, rows: rows, past: past,
                                               output: scratch.attended + first * c.queryDimension))
             }
             attention(slices, pool: pool)

@@ -171,12 +171,15 @@ final class EngineBehaviourTests: XCTestCase {
         // Scoring continuations after a cached context: same numbers as without the cache.
         let context = shared + [21, 22]
         let continuations = [[31, 32, 33], [41]]
-        let cold = try XCTUnwrap(fresh.scoreContinuations(context: context, continuations: continuations, topK: 2))
-        let warm = try XCTUnwrap(engine.scoreContinuations(context: context, continuations: continuations, topK: 2))
+        let coldResult = await fresh.scoreContinuations(context: context, continuations: continuations, topK: 2)
+        let cold = try XCTUnwrap(coldResult)
+        let warmResult = await engine.scoreContinuations(context: context, continuations: continuations, topK: 2)
+        let warm = try XCTUnwrap(warmResult)
         XCTAssertEqual(warm.cachedTokens, 3 * size)
         // Asked again (one option at a time, as harnesses do), the context's own
         // tail is reused too: all but its last token, whose logits are needed.
-        let again = try XCTUnwrap(engine.scoreContinuations(context: context, continuations: [continuations[0]], topK: 2))
+        let againResult = await engine.scoreContinuations(context: context, continuations: [continuations[0]], topK: 2)
+        let again = try XCTUnwrap(againResult)
         XCTAssertEqual(again.cachedTokens, context.count - 1)
         XCTAssertEqual(again.scores.map(\.count), [continuations[0].count])
         for (a, b) in Array(zip(cold.scores.joined(), warm.scores.joined())) + Array(zip(cold.scores[0], again.scores[0])) {
@@ -184,6 +187,70 @@ final class EngineBehaviourTests: XCTestCase {
             XCTAssertEqual(a.logprob, b.logprob, accuracy: 1e-3)
             XCTAssertEqual(a.rank, b.rank)
         }
+    }
+
+    /// Scoring jobs submitted together, as concurrent `/v1/score` requests are,
+    /// ride in the same batched steps: one pass over the weights evaluates
+    /// both, and each gets the scores it gets alone.
+    func testConcurrentScoringJobsShareOneStep() async throws {
+        let engine = try tiny()
+        let jobs = [ScoringJob(context: [128_000, 791, 6864, 315], continuation: [9822, 374, 13], topK: 2),
+                    ScoringJob(context: [128_000, 9906, 1917, 11, 856], continuation: [836, 374], topK: 2)]
+        let together = await withTaskGroup(of: (Int, [Int], [PositionScore?]).self) { group in
+            for (i, stream) in engine.submit(jobs).enumerated() {
+                group.addTask {
+                    var steps: [Int] = []
+                    var scores: [PositionScore?] = []
+                    for await event in stream {
+                        switch event {
+                        case .evaluated(let step, _): steps.append(step)
+                        case .promptScores(let s): scores = s
+                        default: break
+                        }
+                    }
+                    return (i, steps, scores)
+                }
+            }
+            var result = [(steps: [Int], scores: [PositionScore?])](repeating: ([], []), count: jobs.count)
+            for await (i, steps, scores) in group { result[i] = (steps, scores) }
+            return result
+        }
+        XCTAssertEqual(together[0].steps.count, 1, "a short job is evaluated in one step")
+        XCTAssertEqual(together[0].steps, together[1].steps, "both jobs rode in the same step")
+
+        for (job, result) in zip(jobs, together) {
+            let alone = engine.score(job.context + job.continuation, topK: 2)
+            XCTAssertEqual(result.scores.count, alone.count)
+            XCTAssertTrue(result.scores[..<job.context.count].allSatisfy { $0 == nil }, "the context is not scored")
+            for (a, b) in zip(alone[job.context.count...], result.scores[job.context.count...]) {
+                let (a, b) = (try XCTUnwrap(a), try XCTUnwrap(b))
+                XCTAssertEqual(a.tokenId, b.tokenId)
+                XCTAssertEqual(a.rank, b.rank)
+                XCTAssertEqual(a.logprob, b.logprob, accuracy: 1e-3)
+            }
+        }
+    }
+
+    /// A scoring request whose client goes away stops: it reports nothing, its
+    /// jobs leave the scheduler and every block they held comes back.
+    func testCancelledScoringStopsAndGivesItsMemoryBack() async throws {
+        // The smallest pool, one full context, taken whole by a long generation:
+        // the scoring jobs wait for memory, so only cancelling can end them early.
+        let engine = try Engine(modelPath: try TestPaths.require(TestPaths.tinyLlama3), threads: 2, kvCacheBytes: 1)
+        let hog = engine.submit(CompletionJob(prompt: [128_000], maxTokens: engine.contextLength - 1, ignoreEOS: true))
+        let generating = Task { for await _ in hog {} }
+        let scoring = Task {
+            await engine.scoreContinuations(context: [128_000, 791, 6864], continuations: [[315], [9822, 374]], topK: 0)
+        }
+        scoring.cancel()
+        let result = await scoring.value
+        XCTAssertNil(result, "a cancelled request reports nothing")
+        generating.cancel()
+        await generating.value
+
+        // The scheduler drops cancelled jobs before the next one joins.
+        for await _ in engine.submit(CompletionJob(prompt: [128_000], maxTokens: 1)) {}
+        XCTAssertEqual(engine.model.kvPool.blocksInUse, 0)
     }
 
     /// More work than the KV memory holds at once is queued, not refused or
