@@ -13,15 +13,19 @@ public struct ServerConfiguration: Sendable {
     public var version: String
     /// Cancel a completion or scoring request's work when its client disconnects.
     public var cancelOnDisconnect: Bool
+    /// The most continuations (or items) one `/v1/score` request may score:
+    /// each is a pass over the model, and billing reserves for them up front.
+    public var maxScoreContinuations: Int
 
     public init(host: String = "127.0.0.1", port: Int = 8000, maxLogprobs: Int = 20, maxBodyBytes: Int = 16 << 20,
-                version: String = BaseServeVersion.current, cancelOnDisconnect: Bool = true) {
+                version: String = BaseServeVersion.current, cancelOnDisconnect: Bool = true, maxScoreContinuations: Int = 64) {
         self.host = host
         self.port = port
         self.maxLogprobs = maxLogprobs
         self.maxBodyBytes = maxBodyBytes
         self.version = version
         self.cancelOnDisconnect = cancelOnDisconnect
+        self.maxScoreContinuations = maxScoreContinuations
     }
 
     public static func isLoopback(_ host: String) -> Bool {

@@ -33,14 +33,15 @@ struct Reply {
 
 extension XCTestCase {
     /// Runs `body` against an in-process app over the real model.
-    func withApp(keys: [String] = [], maxBodyBytes: Int = 1 << 20, maxLogprobs: Int = 20,
+    func withApp(keys: [String] = [], maxBodyBytes: Int = 1 << 20, maxLogprobs: Int = 20, maxScoreContinuations: Int = 64,
                  _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let backend = try SharedModel.backend()
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let app = buildApplication(
             models: ModelRegistry([backend]), authenticator: keys.isEmpty ? nil : StaticAPIKeys(keys: keys),
-            configuration: ServerConfiguration(maxLogprobs: maxLogprobs, maxBodyBytes: maxBodyBytes, cancelOnDisconnect: false),
+            configuration: ServerConfiguration(maxLogprobs: maxLogprobs, maxBodyBytes: maxBodyBytes, cancelOnDisconnect: false,
+                                               maxScoreContinuations: maxScoreContinuations),
             logger: logger)
         try await app.test(.router) { client in try await body(client) }
     }
