@@ -35,8 +35,9 @@ if [[ ! -x .build/release/baseserve ]]; then
   swift build -c release -Xswiftc -enable-testing --product baseserve
 fi
 
-# Python test dependencies, pinned, in a git-ignored virtual environment.
-PY_PACKAGES=(openai==3.51.0 pytest==9.0.3 httpx==0.28.1 selenium==4.45.0 aiosmtpd==1.4.6)
+# Python test dependencies, pinned, in a git-ignored virtual environment
+# (schemathesis checks the server against its /openapi.json).
+PY_PACKAGES=(openai==3.51.0 pytest==9.0.3 httpx==0.28.1 selenium==4.45.0 aiosmtpd==1.4.6 schemathesis==4.32.5)
 if [[ ! -x .venv/bin/python ]]; then python3 -m venv .venv; fi
 if ! .venv/bin/python - "${PY_PACKAGES[@]}" 2>/dev/null <<'PY'
 import sys

@@ -18,10 +18,14 @@ public struct ServerConfiguration: Sendable {
     public var connections: ConnectionLimits
     /// Who may read `/metrics`.
     public var metricsAccess: MetricsAccess
+    /// The most continuations (or items) one `/v1/score` request may score:
+    /// each is a pass over the model, and billing reserves for them up front.
+    public var maxScoreContinuations: Int
 
     public init(host: String = "127.0.0.1", port: Int = 8000, maxLogprobs: Int = 20, maxBodyBytes: Int = 16 << 20,
                 version: String = BaseServeVersion.current, cancelOnDisconnect: Bool = true,
-                connections: ConnectionLimits = ConnectionLimits(), metricsAccess: MetricsAccess = MetricsAccess()) {
+                connections: ConnectionLimits = ConnectionLimits(), metricsAccess: MetricsAccess = MetricsAccess(),
+                maxScoreContinuations: Int = 64) {
         self.host = host
         self.port = port
         self.maxLogprobs = maxLogprobs
@@ -30,6 +34,7 @@ public struct ServerConfiguration: Sendable {
         self.cancelOnDisconnect = cancelOnDisconnect
         self.connections = connections
         self.metricsAccess = metricsAccess
+        self.maxScoreContinuations = maxScoreContinuations
     }
 
     public static func isLoopback(_ host: String) -> Bool {

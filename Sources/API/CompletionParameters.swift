@@ -17,6 +17,10 @@ struct CompletionParameters {
     var promptLogprobs: Int?
     var user: String?
 
+    /// The longest `user` accepted, in UTF-8 bytes: it is stored with every usage
+    /// row, and an end-user id needs no more (OpenAI's own limit is similar).
+    static let maxUserBytes = 256
+
     /// Temperatures below this are greedy (vLLM's threshold).
     static let greedyTemperature = 1e-5
 
@@ -120,6 +124,9 @@ struct CompletionParameters {
         returnTokensAsTokenIds = try f.bool("return_tokens_as_token_ids") ?? false
         returnTokenIds = try f.bool("return_token_ids") ?? false
         user = try f.string("user")
+        if let user, user.utf8.count > Self.maxUserBytes {
+            throw APIError.invalid("`user` must be at most \(Self.maxUserBytes) bytes (UTF-8), got \(user.utf8.count).", param: "user")
+        }
         // best_of is accepted and ignored, as current vLLM does.
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 
 /// A JSON value. Requests are parsed into it so that validation can name the
@@ -34,7 +33,8 @@ public enum JSON: Sendable, Equatable {
         }
     }
 
-    /// A member of an object (the last one when a key repeats).
+    /// A member of an object (request bodies never repeat a key: `JSONReader`
+    /// refuses them).
     public subscript(key: String) -> JSON? {
         guard case .object(let members) = self else { return nil }
         return members.last(where: { $0.0 == key })?.1
@@ -66,22 +66,11 @@ public enum JSON: Sendable, Equatable {
 
 // MARK: - Parsing
 
-extension JSON: Decodable {
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null; return }
-        if let v = try? c.decode(Bool.self) { self = .bool(v); return }
-        if let v = try? c.decode(Int.self) { self = .int(v); return }
-        if let v = try? c.decode(Double.self) { self = .double(v); return }
-        if let v = try? c.decode(String.self) { self = .string(v); return }
-        if let v = try? c.decode([JSON].self) { self = .array(v); return }
-        let members = try c.decode([String: JSON].self)
-        self = .object(members.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-    }
-
-    /// Parses a request body; nil when it is not JSON (or not UTF-8).
+extension JSON {
+    /// Parses JSON text (see `JSONReader` for what it refuses); nil when it is
+    /// not acceptable JSON.
     public static func parse(_ bytes: some Collection<UInt8>) -> JSON? {
-        try? JSONDecoder().decode(JSON.self, from: Data(bytes))
+        try? JSONReader.read(bytes)
     }
 }
 

@@ -37,7 +37,7 @@ public enum OpenAPIDocument {
           "echo": {"type": "boolean", "default": false},
           "logprobs": {"type": ["integer", "null"], "minimum": 0, "maximum": 20},
           "prompt_logprobs": {"type": ["integer", "null"], "minimum": 0, "maximum": 20, "description": "Defaults to logprobs when echo is set; not allowed with stream."},
-          "n": {"type": "integer", "minimum": 1, "default": 1},
+          "n": {"type": "integer", "minimum": 1, "maximum": 128, "default": 1},
           "temperature": {"type": "number", "minimum": 0, "maximum": 2, "default": 1},
           "top_p": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 1},
           "top_k": {"type": "integer", "minimum": -1, "default": 0},
@@ -60,7 +60,7 @@ public enum OpenAPIDocument {
           "return_token_ids": {"type": "boolean", "default": false},
           "stream": {"type": "boolean", "default": false},
           "stream_options": {"type": ["object", "null"], "properties": {"include_usage": {"type": "boolean"}, "continuous_usage_stats": {"type": "boolean"}}},
-          "user": {"type": ["string", "null"]},
+          "user": {"type": ["string", "null"], "maxLength": 256, "description": "At most 256 bytes of UTF-8 (longer: 400); recorded in usage."},
           "suffix": {"type": "null", "description": "Not supported: any value is a 400."},
           "best_of": {"type": ["integer", "null"], "description": "Accepted and ignored."}
         }
@@ -103,10 +103,11 @@ public enum OpenAPIDocument {
         "properties": {
           "model": {"type": "string"},
           "context": {"type": "string"},
-          "continuations": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+          "continuations": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "maxItems": 64}],
+                            "description": "At most the server's --max-score-continuations (default 64) per request."},
           "context_token_ids": {"type": "array", "items": {"type": "integer"}},
-          "continuation_token_ids": {"oneOf": [{"type": "array", "items": {"type": "integer"}}, {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}}]},
-          "items": {"type": "array", "items": {"type": "object", "properties": {
+          "continuation_token_ids": {"oneOf": [{"type": "array", "items": {"type": "integer"}}, {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}, "maxItems": 64}]},
+          "items": {"type": "array", "maxItems": 64, "items": {"type": "object", "properties": {
             "context": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "integer"}}]},
             "continuation": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "integer"}}]}}}},
           "add_special_tokens": {"type": "boolean", "default": true},
@@ -145,11 +146,15 @@ public enum OpenAPIDocument {
       "post": {
         "summary": "Complete or score prompts (vLLM's semantics).",
         "security": [{"bearer": []}],
-        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CompletionRequest"}}}},
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CompletionRequest"},
+          "examples": {
+            "echo": {"summary": "Score the prompt and two generated tokens.", "value": {"prompt": "The capital of France is", "max_tokens": 2, "echo": true, "logprobs": 1}},
+            "stream": {"summary": "Stream two tokens, then the usage.", "value": {"prompt": "The capital of France is", "max_tokens": 2, "stream": true, "stream_options": {"include_usage": true}}}}}}},
         "responses": {
           "200": {"description": "The completion; with stream, server-sent events of the same shape ending with data: [DONE].",
                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CompletionResponse"}},
-                              "text/event-stream": {"schema": {"type": "string"}}}},
+                              "text/event-stream": {"itemSchema": {"type": "object", "required": ["data"], "properties": {
+                                "data": {"type": "string", "description": "A CompletionResponse chunk as JSON, an error object, or [DONE] last."}}}}}},
           "default": {"$ref": "#/components/responses/Error"}
         }
       }
@@ -158,7 +163,8 @@ public enum OpenAPIDocument {
       "post": {
         "summary": "Log-likelihoods of continuations after a context; a shared context is evaluated once.",
         "security": [{"bearer": []}],
-        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScoreRequest"}}}},
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScoreRequest"},
+          "example": {"context": "The capital of France is", "continuations": [" Paris", " Lyon"]}}}},
         "responses": {
           "200": {"description": "One result per continuation, in order.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScoreResponse"}}}},
           "default": {"$ref": "#/components/responses/Error"}

@@ -30,6 +30,7 @@ struct ScoreController {
             guard case .array(let entries) = list, !entries.isEmpty else {
                 throw APIError.invalid("`items` must be a non-empty list of {context, continuation} objects.", param: "items")
             }
+            try checkCount(entries.count, param: "items")
             for entry in entries {
                 let e = try FieldReader(body: entry)
                 guard let c = try single(e, "context", "items"), let x = try single(e, "continuation", "items") else {
@@ -49,8 +50,10 @@ struct ScoreController {
             var continuations: [PromptInput] = []
             if let texts = try f.stringOrList("continuations") ?? f.stringOrList("continuation") {
                 continuations = texts.map { .text($0) }
+                try checkCount(continuations.count, param: "continuations")
             } else if let ids = f.value("continuation_token_ids") {
                 continuations = try tokenLists(ids, name: "continuation_token_ids")
+                try checkCount(continuations.count, param: "continuation_token_ids")
             }
             guard !continuations.isEmpty else {
                 throw APIError.invalid("`continuations` (or `continuation_token_ids`) must hold at least one continuation.", param: "continuations")
@@ -97,6 +100,15 @@ struct ScoreController {
                                ("completion_tokens", .int(0)),
                                ("prompt_tokens_details", .object([("cached_tokens", .int(result.cachedTokens))]))])),
         ]))
+    }
+
+    /// Refuses more continuations than the server's `--max-score-continuations`.
+    private func checkCount(_ count: Int, param: String) throws {
+        let most = configuration.maxScoreContinuations
+        guard count > most else { return }
+        throw APIError.invalid(
+            "`\(param)` holds \(count) continuations; the most one request may score is \(most) (the server's --max-score-continuations): split them over several requests.",
+            param: param)
     }
 
     private func single(_ f: FieldReader, _ name: String, _ param: String) throws -> PromptInput? {

@@ -26,7 +26,8 @@ public final class LocalBackend: Backend {
     // MARK: Tokenizer
 
     public func tokenize(_ text: String, addSpecialTokens: Bool) async throws -> [Int] {
-        tokenizer.encode(text, addSpecialTokens: addSpecialTokens)
+        let tokenizer = self.tokenizer
+        return try await TokenizingQueue.run { tokenizer.encode(text, addSpecialTokens: addSpecialTokens) }
     }
 
     public func detokenize(_ tokens: [Int], skipSpecialTokens: Bool) async throws -> String {
@@ -58,6 +59,18 @@ public final class LocalBackend: Backend {
         }
     }
 
+    /// Refuses text that cannot fit in `limit` tokens, judged from its bytes
+    /// (`Tokenizer.fewestTokens`): tokenizing a few megabytes to find out would
+    /// take seconds.
+    func checkFits(_ texts: [String], limit: Int, describing what: String, param: String) throws {
+        let fewest = texts.reduce(0) { $0 + tokenizer.fewestTokens($1) }
+        guard fewest > limit else { return }
+        let bytes = texts.reduce(0) { $0 + $1.utf8.count }
+        throw BackendError.invalidRequest(
+            "This model's maximum context length is \(limit) tokens. However, \(what) is \(bytes) bytes of text, which is at least \(fewest) tokens (no token of this model stands for more than \(tokenizer.longestTokenInputBytes) bytes). Please reduce the length of the input.",
+            param: param)
+    }
+
     func text(_ id: Int) -> String { tokenizer.tokenText(id) }
 
     func scored(_ s: PositionScore) -> ScoredToken { ScoredToken(s, text: text) }
@@ -82,6 +95,13 @@ public final class LocalBackend: Backend {
             throw BackendError.invalidRequest(
                 "Token id \(bad) in logit_bias is out of vocabulary (the model has \(tokenizer.vocabularySize) tokens).",
                 param: "logit_bias")
+        }
+        // Truncation keeps the last tokens of a prompt of any length, so only an
+        // untruncated prompt can be refused by its length before tokenizing.
+        if request.truncatePromptTokens == nil {
+            for case .text(let text) in request.prompts {
+                try checkFits([text], limit: limit, describing: "your prompt", param: "prompt")
+            }
         }
         return try request.prompts.map { prompt in
             var ids = try tokens(of: prompt, addSpecialTokens: request.addSpecialTokens, param: "prompt")
@@ -111,7 +131,7 @@ public final class LocalBackend: Backend {
     }
 
     public func complete(_ request: CompletionRequest) async throws -> CompletionStream {
-        let prepared = try prepare(request)
+        let prepared = try await TokenizingQueue.run { try self.prepare(request) }
         let (stream, continuation) = AsyncThrowingStream<CompletionEvent, any Error>.makeStream()
         let task = Task {
             let (completionTokens, cachedTokens) = await withTaskGroup(of: (Int, Int).self) { group in
@@ -206,10 +226,16 @@ public final class LocalBackend: Backend {
 
     // MARK: Scoring
 
-    public func score(_ request: ScoreRequest) async throws -> ScoreResult {
-        struct Prepared { var context: [Int]; var continuation: [Int] }
+    struct PreparedScore: Sendable { var context: [Int]; var continuation: [Int] }
+
+    /// Each item's context and continuation as tokens, checked against the model's length.
+    func prepare(_ request: ScoreRequest) throws -> [PreparedScore] {
         let limit = descriptor.maxModelLength
-        let prepared: [Prepared] = try request.items.enumerated().map { i, item in
+        for (i, item) in request.items.enumerated() {
+            try checkFits([item.context.text, item.continuation.text].compactMap { $0 }, limit: limit,
+                          describing: "the text of item \(i)", param: "continuations")
+        }
+        return try request.items.enumerated().map { i, item in
             let context = try tokens(of: item.context, addSpecialTokens: request.addSpecialTokens, param: "context")
             let continuation = try tokens(of: item.continuation, addSpecialTokens: false, param: "continuations")
             guard !context.isEmpty else {
@@ -223,8 +249,12 @@ public final class LocalBackend: Backend {
                     "This model's maximum context length is \(limit) tokens. However, item \(i) has \(context.count + continuation.count) tokens (\(context.count) in the context, \(continuation.count) in the continuation).",
                     param: "continuations")
             }
-            return Prepared(context: context, continuation: continuation)
+            return PreparedScore(context: context, continuation: continuation)
         }
+    }
+
+    public func score(_ request: ScoreRequest) async throws -> ScoreResult {
+        let prepared = try await TokenizingQueue.run { try self.prepare(request) }
         // Items with the same context share one evaluation of it, in first-seen order.
         var groups: [(context: [Int], members: [Int])] = []
         var groupOf: [[Int]: Int] = [:]
@@ -257,6 +287,14 @@ public final class LocalBackend: Backend {
             }
         }
         return ScoreResult(items: items.map { $0! }, promptTokens: evaluated, cachedTokens: cached)
+    }
+}
+
+extension PromptInput {
+    /// The text of a text input (token ids are counted as they are, later).
+    var text: String? {
+        if case .text(let text) = self { return text }
+        return nil
     }
 }
 

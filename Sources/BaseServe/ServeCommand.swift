@@ -33,6 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Largest logprobs / prompt_logprobs a request may ask for.") var maxLogprobs = 20
     @Option(name: .long, help: "Prompt plus completion length limit (default: the model's context length).") var maxModelLen: Int?
     @Option(name: .long, help: "Largest request body in bytes (larger: 413).") var maxBodyBytes = 16 << 20
+    @Option(name: .long, help: "Most continuations (or items) one /v1/score request may score (more: 400).")
+    var maxScoreContinuations = 64
     @Option(name: .long, help: "Threads for the model's kernels (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .customLong("kv-cache-mb"),
@@ -70,6 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
         guard (0...1000).contains(maxLogprobs) else { throw ValidationError("--max-logprobs must be between 0 and 1000") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
+        guard maxScoreContinuations >= 1 else { throw ValidationError("--max-score-continuations must be at least 1") }
         guard threads >= 1, threads <= 512 else { throw ValidationError("--threads must be between 1 and 512") }
         if let maxModelLen { guard maxModelLen >= 1 else { throw ValidationError("--max-model-len must be at least 1") } }
         if let kvCacheMB { guard kvCacheMB >= 1 else { throw ValidationError("--kv-cache-mb must be at least 1") } }
@@ -147,7 +150,8 @@ struct ServeCommand: AsyncParsableCommand {
         let limits = ConnectionLimits(headTimeout: .seconds(headTimeout), bodyTimeout: .seconds(bodyTimeout),
                                       idleTimeout: .seconds(idleTimeout), maxConnections: connectionCap)
         let configuration = ServerConfiguration(host: host, port: port, maxLogprobs: maxLogprobs, maxBodyBytes: maxBodyBytes,
-                                                connections: limits, metricsAccess: MetricsAccess(token: metricsToken))
+                                                connections: limits, metricsAccess: MetricsAccess(token: metricsToken),
+                                                maxScoreContinuations: maxScoreContinuations)
         let state = ServerState()
         let authenticator: (any APIKeyAuthenticator)? = noAuth ? nil : AccessGate(store: store, operatorKeys: keys, logger: logger)
         let dashboard = DashboardConfiguration(publicURL: publicURL, secureCookies: publicURL.lowercased().hasPrefix("https://"))

@@ -36,6 +36,15 @@ public final class Tokenizer: Sendable {
     public let modelName: String
     /// `tokenizer.ggml.pre` as used ("default" when absent); nil for SentencePiece.
     public let preTokenizerName: String?
+    /// The most bytes of input text one token can stand for: the longest token
+    /// as the vocabulary writes it. A token matches text in that spelling or a
+    /// shorter one (a SentencePiece "▁", three bytes, stands for a one-byte
+    /// space; a byte-level character, one or two bytes, for one byte; a byte
+    /// token for one byte).
+    public let longestTokenInputBytes: Int
+    /// The bytes that have no token, which `encode` drops (as llama.cpp does):
+    /// they stand for no token at all.
+    let droppedBytes: [Bool]
 
     public convenience init(gguf: GGUFFile) throws {
         try self.init(metadata: gguf.metadata)
@@ -120,6 +129,7 @@ public final class Tokenizer: Sendable {
                 byteTokens[b] = ids[Array(s.utf8)] ?? -1
             }
             self.byteTokens = byteTokens
+            droppedBytes = byteTokens.map { $0 < 0 }
             var byBytes: [[UInt8]: Int32] = [:]
             for (i, t) in tokens.enumerated() {
                 let bytes: [UInt8]
@@ -173,6 +183,8 @@ public final class Tokenizer: Sendable {
                 byteTokens[b] = ids[[UInt8(b)]] ?? -1
             }
             self.byteTokens = []
+            // Bytes of text outside the vocabulary become byte tokens, else the unknown token.
+            droppedBytes = unknownId != nil ? [Bool](repeating: false, count: 256) : byteTokens.map { $0 < 0 }
             tokensByBytes = [:]
             model = .sentencePiece(SentencePieceModel(tokenIds: ids, scores: scores, byteTokens: byteTokens, unknownId: Int32(unknownId ?? -1)))
             addsBOS = metadata.bool("tokenizer.ggml.add_bos_token") ?? true
@@ -183,10 +195,21 @@ public final class Tokenizer: Sendable {
                 "tokenizer model \"\(modelName)\" (\(modelKey)) is not supported; supported: gpt2 (byte-level BPE), llama (SentencePiece BPE)")
         }
         self.pieces = pieces
+        longestTokenInputBytes = max(1, tokens.reduce(0) { max($0, $1.utf8.count) })
         addsEOS = metadata.bool("tokenizer.ggml.add_eos_token") ?? false
         if addsBOS, bosTokenId == nil {
             throw TokenizerError.missing("tokenizer.ggml.bos_token_id", "tokenizer.ggml.add_bos_token asks for a BOS token")
         }
+    }
+
+    /// The fewest tokens `encode` can give `text` (BOS, EOS and the space
+    /// SentencePiece puts first only add to them), found in one pass over its
+    /// bytes rather than by encoding it: no token stands for more than
+    /// `longestTokenInputBytes` bytes, and a byte without a token stands for none.
+    public func fewestTokens(_ text: String) -> Int {
+        var counted = 0
+        for b in text.utf8 where !droppedBytes[Int(b)] { counted += 1 }
+        return (counted + longestTokenInputBytes - 1) / longestTokenInputBytes
     }
 
     // MARK: Encoding

@@ -38,6 +38,7 @@ extension XCTestCase {
     /// Runs `body` against an in-process app over the real model.
     /// The in-process client has no address, so it reads /metrics with `metricsToken`.
     func withApp(keys: [String] = [], maxBodyBytes: Int = 1 << 20, maxLogprobs: Int = 20, metricsToken: String? = testMetricsToken,
+                 maxScoreContinuations: Int = 64,
                  _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let backend = try SharedModel.backend()
         var logger = Logger(label: "test")
@@ -45,7 +46,8 @@ extension XCTestCase {
         let app = buildApplication(
             models: ModelRegistry([backend]), authenticator: keys.isEmpty ? nil : StaticAPIKeys(keys: keys),
             configuration: ServerConfiguration(maxLogprobs: maxLogprobs, maxBodyBytes: maxBodyBytes, cancelOnDisconnect: false,
-                                               metricsAccess: MetricsAccess(token: metricsToken)),
+                                               metricsAccess: MetricsAccess(token: metricsToken),
+                                               maxScoreContinuations: maxScoreContinuations),
             logger: logger)
         try await app.test(.router) { client in try await body(client) }
     }
