@@ -73,7 +73,13 @@ struct SMTPConnection {
     /// Sends one command line and reads its reply, which must have one of `codes`.
     @discardableResult
     mutating func command(_ line: String, expect codes: Int..., shown: String? = nil) async throws -> Reply {
-        try await outbound.write(ByteBuffer(string: line + "\r\n"))
+        do {
+            try await outbound.write(ByteBuffer(string: line + "\r\n"))
+        } catch {
+            // The connection is gone; why (a refused certificate, say) waits in the inbound stream.
+            _ = try await readReply()
+            throw AccessError.invalid("the SMTP server at \(endpoint) closed the connection")
+        }
         return try await expect(codes, after: shown ?? line)
     }
 
