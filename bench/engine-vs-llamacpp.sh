@@ -4,7 +4,7 @@
 #
 #   bench/engine-vs-llamacpp.sh [MODEL.gguf] [THREADS...]     # default: the default model, 2 threads
 #
-# Needs a release build (swift build -c release) and bench/llamacpp.sh,
+# Needs the release build (scripts/setup.sh --build) and bench/llamacpp.sh,
 # which builds llama.cpp once into a cache folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,7 @@ shift || true
 THREADS=("$@"); ((${#THREADS[@]})) || THREADS=(2)
 BIN=${BASESERVE_BIN:-.build/release/baseserve}
 LLAMACPP=${LLAMACPP_SH:-bench/llamacpp.sh}
-[[ -x $BIN ]] || { echo "no release build at $BIN: run swift build -c release" >&2; exit 1; }
+[[ -x $BIN ]] || { echo "no release build at $BIN: run scripts/setup.sh --build" >&2; exit 1; }
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
 echo "model:   $MODEL ($(du -h "$MODEL" | cut -f1))"

@@ -3,7 +3,7 @@
 # the default model, and (with --build) a release build.
 #
 #   scripts/setup.sh            # packages + model
-#   scripts/setup.sh --build    # ... and `swift build -c release`
+#   scripts/setup.sh --build    # ... and the release build of `baseserve` (scripts/build-flags.sh)
 #
 # Safe to run again: each step is skipped when its result is already there.
 set -euo pipefail
@@ -56,5 +56,6 @@ fi
 
 if [[ ${1:-} == --build ]]; then
   log "building (release)"
-  swift build -c release --product baseserve
+  source scripts/build-flags.sh
+  swift build "${BUILD_FLAGS[@]}" --product baseserve
 fi

@@ -17,8 +17,9 @@ if [[ -z ${BASESERVE_TEST_POSTGRES_URL:-} ]]; then
   export BASESERVE_TEST_POSTGRES_URL
 fi
 
-echo "[test] swift test (release, testable)" >&2
-swift test -c release -Xswiftc -enable-testing "$@"
+source scripts/build-flags.sh
+echo "[test] swift test ${BUILD_FLAGS[*]}" >&2
+swift test "${BUILD_FLAGS[@]}" "$@"
 
 if [[ ${SKIP_E2E:-} == 1 ]]; then exit 0; fi
 
@@ -32,7 +33,7 @@ fi
 # The end-to-end tests use the server binary of the build above (same flags, so
 # this builds nothing new when `swift test` already linked it).
 if [[ ! -x .build/release/baseserve ]]; then
-  swift build -c release -Xswiftc -enable-testing --product baseserve
+  swift build "${BUILD_FLAGS[@]}" --product baseserve
 fi
 
 # Python test dependencies, pinned, in a git-ignored virtual environment

@@ -55,19 +55,7 @@ def test_a_dribbled_request_head_is_closed(server):
     head = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + b"a" * 200
     start = time.monotonic()
     with connect(server.base) as sock:
-        sock.settimeout(0.25)
-        closed = False
-        for byte in head:
-            try:
-                sock.sendall(bytes([byte]))
-                if sock.recv(65536) == b"":
-                    closed = True
-                    break
-            except socket.timeout:
-                continue
-            except (ConnectionResetError, BrokenPipeError):
-                closed = True
-                break
+        closed = dribble(sock, head)
     took = time.monotonic() - start
     assert closed, "the server waited for a head sent a byte at a time"
     assert took < 5, took
@@ -80,22 +68,25 @@ def test_a_dribbled_request_body_is_closed(server):
     start = time.monotonic()
     with connect(server.base) as sock:
         sock.sendall(head)
-        sock.settimeout(0.25)
-        closed = False
-        for byte in body[:-1]:
-            try:
-                sock.sendall(bytes([byte]))
-                if sock.recv(65536) == b"":
-                    closed = True
-                    break
-            except socket.timeout:
-                continue
-            except (ConnectionResetError, BrokenPipeError):
-                closed = True
-                break
+        closed = dribble(sock, body[:-1])
     took = time.monotonic() - start
     assert closed, "the server waited for a body sent a byte at a time"
     assert 1.5 < took < 6, took
+
+
+def dribble(sock, data: bytes) -> bool:
+    """Sends `data` a byte at a time, 0.25 s apart; whether the server closed the connection meanwhile."""
+    sock.settimeout(0.25)
+    for byte in data:
+        try:
+            sock.sendall(bytes([byte]))
+            if sock.recv(65536) == b"":
+                return True
+        except socket.timeout:
+            continue
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+    return False
 
 
 def read_response(sock) -> bytes:
