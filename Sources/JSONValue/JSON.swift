@@ -1,4 +1,4 @@
-import Hummingbird
+import NIOCore
 
 /// A JSON value. Requests are parsed into it so that validation can name the
 /// field and the type it got; responses are built from it so that object keys
@@ -142,7 +142,7 @@ extension JSON {
     /// An array written out as it is made, one element at a time, as `.written`
     /// bytes: a long array never exists as a tree, nor as one growing string
     /// beside its copy in the response.
-    static func writtenArray<Items: Sequence>(_ items: Items, element: (Items.Element) -> JSON) -> JSON {
+    public static func writtenArray<Items: Sequence>(_ items: Items, element: (Items.Element) -> JSON) -> JSON {
         var bytes = ByteBuffer(string: "[")
         var scratch = ""
         for item in items {
@@ -155,7 +155,7 @@ extension JSON {
         return .written(bytes)
     }
 
-    static func writeString(_ s: String, into out: inout String) {
+    public static func writeString(_ s: String, into out: inout String) {
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -182,9 +182,9 @@ extension JSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Express
 }
 
 extension Optional where Wrapped == String {
-    var json: JSON { map { .string($0) } ?? .null }
+    public var json: JSON { map { .string($0) } ?? .null }
 }
 
 extension Optional where Wrapped == Int {
-    var json: JSON { map { .int($0) } ?? .null }
+    public var json: JSON { map { .int($0) } ?? .null }
 }
