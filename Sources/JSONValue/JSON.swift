@@ -3,6 +3,8 @@ import NIOCore
 /// A JSON value. Requests are parsed into it so that validation can name the
 /// field and the type it got; responses are built from it so that object keys
 /// keep the order they were written in (`prompt_logprobs` promises rank order).
+/// The upstream backends build the bodies they send with it and read the
+/// answers back into it.
 public enum JSON: Sendable, Equatable {
     case null
     case bool(Bool)
