@@ -48,12 +48,15 @@ let package = Package(
         .target(name: "Model", dependencies: ["GGUF", "Kernels"]),
         // Scoring and generation on top of the model and tokenizer.
         .target(name: "Engine", dependencies: ["GGUF", "Tokenizer", "Kernels", "Model"]),
+        // One JSON value type, its writer and a strict reader: request bodies and
+        // responses in the API, and what the upstream backends send and read back.
+        .target(name: "JSONValue", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         // One protocol for "something that completes": the local engine, and
         // upstream OpenAI-compatible servers (vLLM, llama.cpp) reached over HTTP.
         .target(
             name: "Backends",
             dependencies: [
-                "Engine", "Tokenizer",
+                "Engine", "Tokenizer", "JSONValue",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 // `serve --config FILE`: the TOML file of models.
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -63,7 +66,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Backends",
+                "Backends", "JSONValue",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -107,6 +110,7 @@ let package = Package(
             dependencies: [
                 "Engine",
                 "Backends",
+                "JSONValue",
                 "API",
                 "Access",
                 "Dashboard",
@@ -123,7 +127,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "GGUF", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Tokenizer", "Model", "Kernels", "GGUF", "TestSupport"]),
-        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Engine", "TestSupport"]),
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Engine", "JSONValue", "TestSupport"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Access", "API", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(
             name: "AccessGateTests",
@@ -135,7 +139,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Backends", "Engine", "TestSupport",
+                "API", "Backends", "Engine", "JSONValue", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -1,6 +1,7 @@
 import Backends
 import HTTPTypes
 import Hummingbird
+import JSONValue
 
 /// An error in OpenAI's shape, with its HTTP status:
 /// `{"error": {"message", "type", "param", "code"}}`.

@@ -1,6 +1,7 @@
 import Backends
 import Hummingbird
 import HummingbirdCore
+import JSONValue
 import Logging
 
 /// How the server runs.

@@ -1,4 +1,5 @@
 import Backends
+import JSONValue
 
 /// Writes completion responses and stream chunks in vLLM's shape.
 struct CompletionFormatter {

@@ -1,4 +1,5 @@
 import Backends
+import JSONValue
 
 /// A parsed and validated `/v1/completions` body: what goes to the backend, and
 /// how the response is to be written.

@@ -2,6 +2,7 @@ import Backends
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JSONValue
 
 /// `POST /v1/completions`, with vLLM's semantics: echo, logprobs, prompt_logprobs,
 /// batches of prompts, n choices, and SSE streaming.

@@ -1,4 +1,5 @@
 import Backends
+import JSONValue
 
 /// Reads typed fields out of a JSON request body, with a 400 naming the field
 /// when one has the wrong type or is out of range. `null` reads as absent.

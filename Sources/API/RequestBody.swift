@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import JSONValue
 
 extension Request {
     /// The body as JSON: 413 past `limit` bytes, 400 when it is not JSON.

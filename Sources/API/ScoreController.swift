@@ -1,5 +1,6 @@
 import Backends
 import Hummingbird
+import JSONValue
 
 /// `POST /v1/score`: exact log-likelihoods of continuations after a context.
 ///

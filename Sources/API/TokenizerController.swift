@@ -1,5 +1,6 @@
 import Backends
 import Hummingbird
+import JSONValue
 
 /// `POST /tokenize`, `POST /detokenize` and `GET /tokenizer_info`: with these,
 /// clients such as lm-evaluation-harness use the server's own tokenizer.

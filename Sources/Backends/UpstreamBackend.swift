@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import JSONValue
 import Logging
 import NIOCore
 
@@ -89,7 +90,7 @@ public final class UpstreamBackend: Backend {
 
     /// Sends to a replica, trying the next when one cannot be connected to.
     /// Returns the response head and the replica, which the caller releases.
-    func send(_ path: String, body: [String: Any], rotates: Bool = true) async throws -> (HTTPClientResponse, replica: Int) {
+    func send(_ path: String, body: JSON, rotates: Bool = true) async throws -> (HTTPClientResponse, replica: Int) {
         var tried: Set<Int> = []
         var last: BackendError?
         while let i = pool.acquire(excluding: tried, rotates: rotates) {
@@ -109,7 +110,7 @@ public final class UpstreamBackend: Backend {
     }
 
     /// A request with a small JSON answer, on any replica.
-    func call(_ path: String, body: [String: Any], rotates: Bool = false) async throws -> Any {
+    func call(_ path: String, body: JSON, rotates: Bool = false) async throws -> JSON {
         let (response, replica) = try await send(path, body: body, rotates: rotates)
         defer { pool.release(replica) }
         do {
@@ -137,16 +138,16 @@ public final class UpstreamBackend: Backend {
 
     public func tokenize(_ text: String, addSpecialTokens: Bool) async throws -> [Int] {
         try requireTokenizer("prompt")
-        let body: [String: Any] = kind == .llamaCpp
-            ? ["content": text, "add_special": addSpecialTokens]
-            : ["model": servedModelName, "prompt": text, "add_special_tokens": addSpecialTokens]
-        let answer = try await call("/tokenize", body: body) as? [String: Any]
+        let body: JSON = kind == .llamaCpp
+            ? .object([("content", .string(text)), ("add_special", .bool(addSpecialTokens))])
+            : .object([("model", .string(servedModelName)), ("prompt", .string(text)), ("add_special_tokens", .bool(addSpecialTokens))])
+        let answer = try await call("/tokenize", body: body)
         // llama-server gives ids, or {id, piece} objects when asked for pieces.
-        guard let list = answer?["tokens"] as? [Any] else {
+        guard let list = answer["tokens"]?.arrayValue else {
             throw BackendError.upstreamFailure("The upstream of model `\(descriptor.name)` sent a /tokenize answer without tokens.")
         }
         return try list.map { item in
-            if let id = UpstreamJSON.int(item) ?? UpstreamJSON.int((item as? [String: Any])?["id"]) { return id }
+            if let id = item.intValue ?? item["id"]?.intValue { return id }
             throw BackendError.upstreamFailure("The upstream of model `\(descriptor.name)` sent a token that is not an id.")
         }
     }
@@ -154,9 +155,11 @@ public final class UpstreamBackend: Backend {
     public func detokenize(_ tokens: [Int], skipSpecialTokens: Bool) async throws -> String {
         try requireTokenizer("tokens")
         try checkVocabulary(tokens, param: "tokens")
-        let body: [String: Any] = kind == .llamaCpp ? ["tokens": tokens] : ["model": servedModelName, "tokens": tokens]
-        let answer = try await call("/detokenize", body: body) as? [String: Any]
-        guard let text = answer?[kind == .llamaCpp ? "content" : "prompt"] as? String else {
+        let body: JSON = kind == .llamaCpp
+            ? .object([("tokens", JSON(tokens))])
+            : .object([("model", .string(servedModelName)), ("tokens", JSON(tokens))])
+        let answer = try await call("/detokenize", body: body)
+        guard let text = answer[kind == .llamaCpp ? "content" : "prompt"]?.stringValue else {
             throw BackendError.upstreamFailure("The upstream of model `\(descriptor.name)` sent a /detokenize answer without text.")
         }
         return text
@@ -171,14 +174,14 @@ public final class UpstreamBackend: Backend {
                                  modelMaxLength: descriptor.maxModelLength)
         for url in pool.urls {
             let query = servedModelName.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? servedModelName
-            guard let answer = try? await client.json(.GET, "\(url)/tokenizer_info?model=\(query)") as? [String: Any] else { continue }
-            info.tokenizerClass = answer["tokenizer_class"] as? String ?? info.tokenizerClass
-            info.bosToken = answer["bos_token"] as? String
-            info.bosTokenId = UpstreamJSON.int(answer["bos_token_id"])
-            info.eosToken = answer["eos_token"] as? String
-            info.eosTokenId = UpstreamJSON.int(answer["eos_token_id"])
-            info.addsBOS = answer["add_bos_token"] as? Bool ?? false
-            info.vocabularySize = UpstreamJSON.int(answer["vocab_size"]) ?? info.vocabularySize
+            guard let answer = try? await client.json(.GET, "\(url)/tokenizer_info?model=\(query)"), answer.members != nil else { continue }
+            info.tokenizerClass = answer["tokenizer_class"]?.stringValue ?? info.tokenizerClass
+            info.bosToken = answer["bos_token"]?.stringValue
+            info.bosTokenId = answer["bos_token_id"]?.intValue
+            info.eosToken = answer["eos_token"]?.stringValue
+            info.eosTokenId = answer["eos_token_id"]?.intValue
+            info.addsBOS = answer["add_bos_token"]?.boolValue ?? false
+            info.vocabularySize = answer["vocab_size"]?.intValue ?? info.vocabularySize
             break
         }
         return info
@@ -216,9 +219,8 @@ public final class UpstreamBackend: Backend {
         // Prompt logprobs come only without streaming (vLLM's rule); otherwise
         // the upstream streams and its chunks are relayed as they arrive.
         let stream = request.promptLogprobs == nil
-        var body = try completionBody.body(for: request, prompts: prepared.sendValues,
-                                           maxTokens: prepared.maxTokens, stream: stream)
-        if let t = prepared.upstreamTruncation { body["truncate_prompt_tokens"] = t }
+        let body = try completionBody.body(for: request, prompts: prepared.sendValues, maxTokens: prepared.maxTokens,
+                                           stream: stream, truncatePromptTokens: prepared.upstreamTruncation)
         let (response, replica) = try await send("/v1/completions", body: body)
         let (events, continuation) = AsyncThrowingStream<CompletionEvent, any Error>.makeStream()
         let relay = UpstreamCompletionRelay(backend: self, request: request, prompts: prepared.prompts, output: continuation)

@@ -1,4 +1,4 @@
-import Foundation
+import JSONValue
 
 /// One choice (or one streamed chunk of a choice) of an upstream's completion,
 /// read into BaseServe's types.
@@ -17,24 +17,24 @@ struct UpstreamChoice: Equatable {
 
     /// Reads a choice; `promptLogprobsK` is the `prompt_logprobs` asked for (it
     /// tells the appended actual token from the top-k).
-    init(_ d: [String: Any], promptLogprobsK: Int?) throws {
-        index = UpstreamJSON.int(d["index"]) ?? 0
-        text = d["text"] as? String ?? ""
-        promptTokenIds = UpstreamJSON.ints(d["prompt_token_ids"])
-        let tokenIds = UpstreamJSON.ints(d["token_ids"])
+    init(_ d: JSON, promptLogprobsK: Int?) throws {
+        index = d["index"]?.intValue ?? 0
+        text = d["text"]?.stringValue ?? ""
+        promptTokenIds = d["prompt_token_ids"]?.intListValue
+        let tokenIds = d["token_ids"]?.intListValue
         tokens = Self.generated(d["logprobs"], tokenIds: tokenIds)
-        if let entries = d["prompt_logprobs"] as? [Any] {
+        if let entries = d["prompt_logprobs"]?.arrayValue {
             guard let ids = promptTokenIds, ids.count == entries.count else {
                 throw BackendError.upstreamFailure("The upstream sent prompt_logprobs without the prompt's token ids.")
             }
             promptLogprobs = zip(ids, entries).map { id, entry in
-                (entry as? [String: Any]).map { Self.promptPosition($0, actual: id, k: promptLogprobsK ?? 0) }
+                entry.members.map { Self.promptPosition($0, actual: id, k: promptLogprobsK ?? 0) }
             }
         }
-        if let reason = d["finish_reason"] as? String {
+        if let reason = d["finish_reason"]?.stringValue {
             let stop: StopReason?
-            if let s = d["stop_reason"] as? String { stop = .string(s) }
-            else if let id = UpstreamJSON.int(d["stop_reason"]) { stop = .tokenId(id) }
+            if let s = d["stop_reason"]?.stringValue { stop = .string(s) }
+            else if let id = d["stop_reason"]?.intValue { stop = .tokenId(id) }
             else { stop = nil }
             switch reason {
             case "length": finish = (.length, nil)
@@ -47,12 +47,12 @@ struct UpstreamChoice: Equatable {
     /// One `prompt_logprobs` entry: token id -> {logprob, rank, decoded_token}.
     /// The actual token is in it; when it has more than k members, the actual
     /// token was appended beyond the top-k and is not one of them.
-    static func promptPosition(_ entry: [String: Any], actual: Int, k: Int) -> ScoredToken {
-        var all: [(token: TokenLogprob, rank: Int)] = entry.compactMap { key, value -> (token: TokenLogprob, rank: Int)? in
-            guard let id = Int(key), let v = value as? [String: Any] else { return nil }
-            let logprob = Float(UpstreamJSON.double(v["logprob"]) ?? -9999)
-            return (TokenLogprob(id: id, text: v["decoded_token"] as? String ?? "", logprob: logprob),
-                    UpstreamJSON.int(v["rank"]) ?? Int.max)
+    static func promptPosition(_ entry: [(String, JSON)], actual: Int, k: Int) -> ScoredToken {
+        var all: [(token: TokenLogprob, rank: Int)] = entry.compactMap { key, v -> (token: TokenLogprob, rank: Int)? in
+            guard let id = Int(key), v.members != nil else { return nil }
+            let logprob = Float(v["logprob"]?.doubleValue ?? -9999)
+            return (TokenLogprob(id: id, text: v["decoded_token"]?.stringValue ?? "", logprob: logprob),
+                    v["rank"]?.intValue ?? Int.max)
         }
         all.sort { ($0.rank, -$0.token.logprob, $0.token.id) < ($1.rank, -$1.token.logprob, $1.token.id) }
         let mine = all.first { $0.token.id == actual }
@@ -65,20 +65,20 @@ struct UpstreamChoice: Equatable {
     /// (`tokens`, `token_logprobs`, `top_logprobs`) or the chat form llama.cpp
     /// uses (`content: [{id, token, logprob, top_logprobs}]`); without logprobs,
     /// just the ids. Alternatives known only by text get distinct negative ids.
-    static func generated(_ logprobs: Any?, tokenIds: [Int]?) -> [ScoredToken] {
-        if let lp = logprobs as? [String: Any], let texts = lp["tokens"] as? [Any] {
-            let values = lp["token_logprobs"] as? [Any] ?? []
-            let tops = lp["top_logprobs"] as? [Any] ?? []
+    static func generated(_ logprobs: JSON?, tokenIds: [Int]?) -> [ScoredToken] {
+        if let lp = logprobs, let texts = lp["tokens"]?.arrayValue {
+            let values = lp["token_logprobs"]?.arrayValue ?? []
+            let tops = lp["top_logprobs"]?.arrayValue ?? []
             return texts.enumerated().map { i, t in
-                var text = t as? String ?? ""
+                var text = t.stringValue ?? ""
                 var id = tokenIds.flatMap { i < $0.count ? $0[i] : nil } ?? -1
                 if text.hasPrefix("token_id:"), let parsed = Int(text.dropFirst(9)) { id = parsed; text = "" }
-                let logprob = Float(UpstreamJSON.double(i < values.count ? values[i] : nil) ?? 0)
+                let logprob = Float((i < values.count ? values[i].doubleValue : nil) ?? 0)
                 var top: [TokenLogprob] = []
-                if i < tops.count, let alternatives = tops[i] as? [String: Any] {
+                if i < tops.count, let alternatives = tops[i].members {
                     var synthetic = -2
                     top = alternatives.compactMap { key, value -> TokenLogprob? in
-                        guard let lp = UpstreamJSON.double(value) else { return nil }
+                        guard let lp = value.doubleValue else { return nil }
                         if key == text { return TokenLogprob(id: id, text: key, logprob: Float(lp)) }
                         defer { synthetic -= 1 }
                         return TokenLogprob(id: synthetic, text: key, logprob: Float(lp))
@@ -88,14 +88,14 @@ struct UpstreamChoice: Equatable {
                 return ScoredToken(token: token, rank: rank(of: token, in: top), top: top)
             }
         }
-        if let lp = logprobs as? [String: Any], let content = lp["content"] as? [[String: Any]] {
-            func token(_ e: [String: Any]) -> TokenLogprob {
-                TokenLogprob(id: UpstreamJSON.int(e["id"]) ?? -1, text: e["token"] as? String ?? "",
-                             logprob: Float(UpstreamJSON.double(e["logprob"]) ?? 0))
+        if let lp = logprobs, let content = lp["content"]?.arrayValue {
+            func token(_ e: JSON) -> TokenLogprob {
+                TokenLogprob(id: e["id"]?.intValue ?? -1, text: e["token"]?.stringValue ?? "",
+                             logprob: Float(e["logprob"]?.doubleValue ?? 0))
             }
             return content.map { e in
                 let t = token(e)
-                let top = ((e["top_logprobs"] as? [[String: Any]]) ?? []).map(token).sorted { $0.logprob > $1.logprob }
+                let top = (e["top_logprobs"]?.arrayValue ?? []).map(token).sorted { $0.logprob > $1.logprob }
                 return ScoredToken(token: t, rank: rank(of: t, in: top), top: top)
             }
         }
@@ -110,10 +110,10 @@ struct UpstreamChoice: Equatable {
 
 extension CompletionUsage {
     /// `usage` of an upstream response, when it has one.
-    init?(upstream v: Any?) {
-        guard let u = v as? [String: Any], let prompt = UpstreamJSON.int(u["prompt_tokens"]) else { return nil }
-        let completion = UpstreamJSON.int(u["completion_tokens"]) ?? 0
-        let cached = UpstreamJSON.int((u["prompt_tokens_details"] as? [String: Any])?["cached_tokens"]) ?? 0
+    init?(upstream v: JSON?) {
+        guard let u = v, let prompt = u["prompt_tokens"]?.intValue else { return nil }
+        let completion = u["completion_tokens"]?.intValue ?? 0
+        let cached = u["prompt_tokens_details"]?["cached_tokens"]?.intValue ?? 0
         self.init(promptTokens: prompt, completionTokens: completion, cachedTokens: cached)
     }
 }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import JSONValue
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -36,7 +37,7 @@ struct UpstreamClient: Sendable {
 
     /// Sends a request and waits for the response head. A non-2xx answer is read
     /// and thrown as the matching `BackendError`.
-    func send(_ method: HTTPMethod, _ url: String, body: [String: Any]?, timeout: TimeAmount? = nil) async throws(Failure)
+    func send(_ method: HTTPMethod, _ url: String, body: JSON?, timeout: TimeAmount? = nil) async throws(Failure)
         -> HTTPClientResponse
     {
         var request = HTTPClientRequest(url: url)
@@ -44,7 +45,7 @@ struct UpstreamClient: Sendable {
         if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: Array(UpstreamJSON.encode(body))))
+            request.body = .bytes(UpstreamJSON.encode(body))
         }
         let response: HTTPClientResponse
         do {
@@ -61,7 +62,7 @@ struct UpstreamClient: Sendable {
     }
 
     /// A small JSON answer (models, tokenize, health).
-    func json(_ method: HTTPMethod, _ url: String, body: [String: Any]? = nil, timeout: TimeAmount? = nil) async throws(Failure) -> Any {
+    func json(_ method: HTTPMethod, _ url: String, body: JSON? = nil, timeout: TimeAmount? = nil) async throws(Failure) -> JSON {
         let response = try await send(method, url, body: body, timeout: timeout)
         do {
             let bytes = try await response.body.collect(upTo: 64 << 20)

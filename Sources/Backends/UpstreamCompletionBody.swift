@@ -1,10 +1,14 @@
-import Foundation
+import JSONValue
+import NIOCore
 
 /// Translates a validated `CompletionRequest` into the JSON body of an
 /// upstream's `/v1/completions`, with every default made explicit, so the
 /// upstream's own defaults never change an answer. A field the upstream's kind
 /// cannot honour, set to anything but its default, is a 400 naming the model
 /// and the field, rather than a different answer.
+///
+/// Floats go as the decimal the client wrote (`JSON.decimal`): temperature 0.7
+/// is sent as 0.7, not the 0.699999988 of its widening to a double.
 ///
 /// Echo is never sent: BaseServe puts the prompt's text (and its logprobs, from
 /// `prompt_logprobs`) in front of the completion itself, as for local models.
@@ -16,51 +20,61 @@ struct UpstreamCompletionBody {
 
     /// `prompts` are what to send: the text or ids as given, or ids already truncated.
     /// `maxTokens` per prompt when BaseServe knows the prompt's length, else nil (the upstream decides).
-    func body(for r: CompletionRequest, prompts: [Any], maxTokens: Int?, stream: Bool) throws -> [String: Any] {
+    /// `truncatePromptTokens`: truncation left to the upstream (vLLM), when BaseServe cannot tokenize.
+    func body(for r: CompletionRequest, prompts: [JSON], maxTokens: Int?, stream: Bool,
+              truncatePromptTokens: Int? = nil) throws -> JSON {
         try check(r)
-        var b: [String: Any] = [
-            "model": servedModelName,
-            "prompt": prompts.count == 1 ? prompts[0] : prompts,
-            "max_tokens": maxTokens.map { $0 as Any } ?? r.maxTokens.map { $0 as Any } ?? NSNull(),
-            "temperature": UpstreamJSON.number(r.temperature),
-            "top_p": UpstreamJSON.number(r.topP),
-            "n": r.n,
-            "presence_penalty": UpstreamJSON.number(r.presencePenalty),
-            "frequency_penalty": UpstreamJSON.number(r.frequencyPenalty),
-            "stop": r.stop,
-            "echo": false,
-            "stream": stream,
+        var b: [(String, JSON)] = [
+            ("model", .string(servedModelName)),
+            ("prompt", prompts.count == 1 ? prompts[0] : .array(prompts)),
+            ("max_tokens", (maxTokens ?? r.maxTokens).map { .int($0) } ?? .null),
+            ("temperature", .decimal(r.temperature)),
+            ("top_p", .decimal(r.topP)),
+            ("n", .int(r.n)),
+            ("presence_penalty", .decimal(r.presencePenalty)),
+            ("frequency_penalty", .decimal(r.frequencyPenalty)),
+            ("stop", JSON(r.stop)),
+            ("echo", false),
+            ("stream", .bool(stream)),
         ]
-        if let seed = r.seed { b["seed"] = NSNumber(value: seed) }
-        if let k = r.logprobs { b["logprobs"] = k }
-        if stream { b["stream_options"] = ["include_usage": true] }
+        // A seed is any 64-bit pattern; one beyond Int.max is written as the unsigned number it is.
+        if let seed = r.seed { b.append(("seed", seed <= UInt64(Int.max) ? .int(Int(seed)) : .written(ByteBuffer(string: String(seed))))) }
+        if let k = r.logprobs { b.append(("logprobs", .int(k))) }
+        if stream { b.append(("stream_options", .object([("include_usage", true)]))) }
+        // vLLM and OpenAI: {"id": bias}, ids in order so that the body is the same each time.
+        let biasObject = JSON.object(r.logitBias.sorted { $0.key < $1.key }.map { (String($0.key), .decimal($0.value)) })
         switch kind {
         case .vllm:
-            b["top_k"] = r.topK > 0 ? r.topK : -1
-            b["min_p"] = UpstreamJSON.number(r.minP)
-            b["repetition_penalty"] = UpstreamJSON.number(r.repetitionPenalty)
-            b["min_tokens"] = r.minTokens
-            b["ignore_eos"] = r.ignoreEOS
-            b["stop_token_ids"] = r.stopTokenIds
-            b["include_stop_str_in_output"] = r.includeStopStrInOutput
-            b["add_special_tokens"] = r.addSpecialTokens
-            b["skip_special_tokens"] = r.skipSpecialTokens
-            b["spaces_between_special_tokens"] = r.spacesBetweenSpecialTokens
-            // Token ids of the prompt and of each generated token, for logprobs and accounting.
-            b["return_token_ids"] = true
-            if let k = r.promptLogprobs { b["prompt_logprobs"] = k }
-            b["logit_bias"] = Dictionary(uniqueKeysWithValues: r.logitBias.map { (String($0.key), UpstreamJSON.number($0.value)) })
+            b += [
+                ("top_k", .int(r.topK > 0 ? r.topK : -1)),
+                ("min_p", .decimal(r.minP)),
+                ("repetition_penalty", .decimal(r.repetitionPenalty)),
+                ("min_tokens", .int(r.minTokens)),
+                ("ignore_eos", .bool(r.ignoreEOS)),
+                ("stop_token_ids", JSON(r.stopTokenIds)),
+                ("include_stop_str_in_output", .bool(r.includeStopStrInOutput)),
+                ("add_special_tokens", .bool(r.addSpecialTokens)),
+                ("skip_special_tokens", .bool(r.skipSpecialTokens)),
+                ("spaces_between_special_tokens", .bool(r.spacesBetweenSpecialTokens)),
+                // Token ids of the prompt and of each generated token, for logprobs and accounting.
+                ("return_token_ids", true),
+            ]
+            if let k = r.promptLogprobs { b.append(("prompt_logprobs", .int(k))) }
+            if let t = truncatePromptTokens { b.append(("truncate_prompt_tokens", .int(t))) }
+            b.append(("logit_bias", biasObject))
         case .llamaCpp:
-            b["top_k"] = r.topK
-            b["min_p"] = UpstreamJSON.number(r.minP)
-            b["repeat_penalty"] = UpstreamJSON.number(r.repetitionPenalty)
-            b["ignore_eos"] = r.ignoreEOS
-            // llama-server's own form of logit_bias: [[id, bias], ...].
-            b["logit_bias"] = r.logitBias.sorted { $0.key < $1.key }.map { [$0.key, UpstreamJSON.number($0.value)] as [Any] }
+            b += [
+                ("top_k", .int(r.topK)),
+                ("min_p", .decimal(r.minP)),
+                ("repeat_penalty", .decimal(r.repetitionPenalty)),
+                ("ignore_eos", .bool(r.ignoreEOS)),
+                // llama-server's own form of logit_bias: [[id, bias], ...].
+                ("logit_bias", .array(r.logitBias.sorted { $0.key < $1.key }.map { .array([.int($0.key), .decimal($0.value)]) })),
+            ]
         case .openai:
-            b["logit_bias"] = Dictionary(uniqueKeysWithValues: r.logitBias.map { (String($0.key), UpstreamJSON.number($0.value)) })
+            b.append(("logit_bias", biasObject))
         }
-        return b
+        return .object(b)
     }
 
     /// Refuses what this kind of upstream would silently ignore or answer differently.

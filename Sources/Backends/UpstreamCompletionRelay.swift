@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import JSONValue
 import NIOCore
 
 /// Turns an upstream's completion answer into BaseServe's completion events:
@@ -44,15 +45,15 @@ struct UpstreamCompletionRelay {
     /// One JSON object: a whole response or a stream chunk.
     private func handle(_ data: String, _ progress: Progress) throws {
         if data == "[DONE]" { return }
-        guard let object = UpstreamJSON.decode(data.utf8) as? [String: Any] else {
+        guard let object = UpstreamJSON.decode(data.utf8), object.members != nil else {
             throw BackendError.upstreamFailure("The upstream of model `\(backend.descriptor.name)` sent an answer that is not JSON.")
         }
-        if object["error"] != nil || object["object"] as? String == "error" {
+        if object["error"] != nil || object["object"]?.stringValue == "error" {
             let message = UpstreamJSON.errorMessage(object)?.message ?? "unknown error"
             throw BackendError.upstreamFailure("The upstream of model `\(backend.descriptor.name)` failed: \(backend.client.redact(message))")
         }
         if let usage = CompletionUsage(upstream: object["usage"]) { progress.usage = usage }
-        for item in object["choices"] as? [[String: Any]] ?? [] {
+        for item in object["choices"]?.arrayValue ?? [] where item.members != nil {
             let choice = try UpstreamChoice(item, promptLogprobsK: request.promptLogprobs)
             try emit(choice, progress)
         }

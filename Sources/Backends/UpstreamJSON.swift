@@ -1,52 +1,31 @@
-import Foundation
+import JSONValue
+import NIOCore
 
-/// Reading and writing the upstream's JSON with Foundation's serializer: the
-/// Backends module sits below the API's own JSON type.
+/// The upstream's JSON, read and written with BaseServe's own `JSON` type.
 enum UpstreamJSON {
-    static func encode(_ object: [String: Any]) -> Data {
-        // Every value put in is a string, number, boolean, null, list or object.
-        (try? JSONSerialization.data(withJSONObject: object, options: [])) ?? Data("{}".utf8)
+    static func encode(_ body: JSON) -> ByteBuffer {
+        ByteBuffer(string: body.serialized)
     }
 
-    static func decode(_ bytes: some Sequence<UInt8>) -> Any? {
-        try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
-    }
-
-    /// A float as the decimal a person would write (0.7, not 0.699999988).
-    static func number(_ x: Float) -> Double { Double("\(x)") ?? Double(x) }
-
-    // No `is Bool` test: on Linux every NSNumber passes it, and no field read as a number is a boolean.
-    static func int(_ v: Any?) -> Int? {
-        guard let n = v as? NSNumber else { return nil }
-        let d = n.doubleValue
-        guard d.isFinite, d == d.rounded(), abs(d) < 9e15 else { return nil }
-        return Int(d)
-    }
-
-    static func double(_ v: Any?) -> Double? {
-        guard let n = v as? NSNumber else { return nil }
-        return n.doubleValue
-    }
-
-    static func ints(_ v: Any?) -> [Int]? {
-        guard let list = v as? [Any] else { return nil }
-        let ids = list.compactMap(int)
-        return ids.count == list.count ? ids : nil
+    /// The value an upstream sent; nil when it is not JSON. Read with the same
+    /// reader as request bodies, whose refusals (UTF-16, a key twice) no
+    /// OpenAI-compatible server's answer needs.
+    static func decode(_ bytes: some Collection<UInt8>) -> JSON? {
+        JSON.parse(bytes)
     }
 
     /// The message (and param) of an error body in OpenAI's shape, llama.cpp's,
     /// or FastAPI's `{"detail": ...}`.
-    static func errorMessage(_ body: Any?) -> (message: String, param: String?)? {
-        guard let object = body as? [String: Any] else { return nil }
-        if let error = object["error"] as? [String: Any], let message = error["message"] as? String {
-            return (message, error["param"] as? String)
+    static func errorMessage(_ body: JSON?) -> (message: String, param: String?)? {
+        guard let object = body, object.members != nil else { return nil }
+        if let error = object["error"], let message = error["message"]?.stringValue {
+            return (message, error["param"]?.stringValue)
         }
-        if let message = object["error"] as? String { return (message, nil) }
-        if let message = object["message"] as? String { return (message, nil) }
-        if let detail = object["detail"] as? String { return (detail, nil) }
-        if let details = object["detail"] as? [[String: Any]], let first = details.first,
-           let message = first["msg"] as? String {
-            let location = (first["loc"] as? [Any])?.last as? String
+        if let message = object["error"]?.stringValue { return (message, nil) }
+        if let message = object["message"]?.stringValue { return (message, nil) }
+        if let detail = object["detail"]?.stringValue { return (detail, nil) }
+        if let first = object["detail"]?.arrayValue?.first, let message = first["msg"]?.stringValue {
+            let location = first["loc"]?.arrayValue?.last?.stringValue
             return (location.map { "\($0): \(message)" } ?? message, location)
         }
         return nil

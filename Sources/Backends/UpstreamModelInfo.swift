@@ -1,3 +1,4 @@
+import JSONValue
 import NIOCore
 
 /// What an upstream's `/v1/models` says of the model BaseServe will send it
@@ -13,21 +14,21 @@ struct UpstreamModelInfo {
         let answer = try await client.json(.GET, base + "/v1/models", timeout: .seconds(10))
         var info = try parse(answer, servedModelName: servedModelName)
         // llama-server's /v1/models gives the training context; /props the one it runs with.
-        if kind == .llamaCpp, let props = try? await client.json(.GET, base + "/props", timeout: .seconds(10)) as? [String: Any],
-           let n = UpstreamJSON.int((props["default_generation_settings"] as? [String: Any])?["n_ctx"]) {
+        if kind == .llamaCpp, let props = try? await client.json(.GET, base + "/props", timeout: .seconds(10)),
+           let n = props["default_generation_settings"]?["n_ctx"]?.intValue {
             info.maxModelLength = n
         }
         return info
     }
 
-    static func parse(_ answer: Any, servedModelName: String?) throws -> UpstreamModelInfo {
-        guard let data = (answer as? [String: Any])?["data"] as? [[String: Any]] else {
+    static func parse(_ answer: JSON, servedModelName: String?) throws -> UpstreamModelInfo {
+        guard let data = answer["data"]?.arrayValue, data.allSatisfy({ $0.members != nil }) else {
             throw ConfigurationError("its /v1/models answer has no data list")
         }
-        let ids = data.compactMap { $0["id"] as? String }
-        let entry: [String: Any]
+        let ids = data.compactMap { $0["id"]?.stringValue }
+        let entry: JSON
         if let servedModelName {
-            guard let e = data.first(where: { $0["id"] as? String == servedModelName }) else {
+            guard let e = data.first(where: { $0["id"]?.stringValue == servedModelName }) else {
                 throw ConfigurationError("it does not serve \(servedModelName) (it serves \(ids.joined(separator: ", ")))")
             }
             entry = e
@@ -37,10 +38,10 @@ struct UpstreamModelInfo {
             }
             entry = e
         }
-        let meta = entry["meta"] as? [String: Any]
+        let meta = entry["meta"]
         return UpstreamModelInfo(
-            id: entry["id"] as? String ?? "",
-            maxModelLength: UpstreamJSON.int(entry["max_model_len"]) ?? UpstreamJSON.int(meta?["n_ctx_train"]),
-            vocabularySize: UpstreamJSON.int(meta?["n_vocab"]))
+            id: entry["id"]?.stringValue ?? "",
+            maxModelLength: entry["max_model_len"]?.intValue ?? meta?["n_ctx_train"]?.intValue,
+            vocabularySize: meta?["n_vocab"]?.intValue)
     }
 }

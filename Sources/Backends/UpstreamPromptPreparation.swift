@@ -1,3 +1,4 @@
+import JSONValue
 /// BaseServe's own checks of a completion's prompts against an upstream model,
 /// the same 400s as for local models, before anything is sent. Where the
 /// upstream can tokenize, the prompt's length is known and checked against
@@ -18,7 +19,7 @@ struct UpstreamPromptPreparation {
     struct Prepared {
         var prompts: [Prompt]
         /// What goes in the upstream request's `prompt`, per prompt: the text or ids as given, or truncated ids.
-        var sendValues: [Any]
+        var sendValues: [JSON]
         /// `max_tokens` to send; nil: as the request says (or the upstream's "as many as fit").
         var maxTokens: Int?
         /// `truncate_prompt_tokens` left to the upstream (vLLM) when BaseServe cannot tokenize.
@@ -33,7 +34,7 @@ struct UpstreamPromptPreparation {
         var upstreamTruncation: Int?
         var computedMaxTokens: [Int] = []
         var prompts: [Prompt] = []
-        var sendValues: [Any] = []
+        var sendValues: [JSON] = []
         for prompt in request.prompts {
             var ids = try await backend.ids(of: prompt, addSpecialTokens: request.addSpecialTokens, param: "prompt")
             var truncated = false
@@ -67,9 +68,9 @@ struct UpstreamPromptPreparation {
                 text = try await backend.detokenize(ids, skipSpecialTokens: false)
             }
             switch prompt {
-            case .text(let original) where !truncated: sendValues.append(original)
-            case .tokens(let given) where !truncated: sendValues.append(given)
-            default: sendValues.append(ids ?? [])
+            case .text(let original) where !truncated: sendValues.append(.string(original))
+            case .tokens(let given) where !truncated: sendValues.append(JSON(given))
+            default: sendValues.append(JSON(ids ?? []))
             }
             var first = ""
             if request.echo, request.logprobs != nil, let id = ids?.first, backend.capabilities.tokenize {

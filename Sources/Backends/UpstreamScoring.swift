@@ -1,4 +1,5 @@
 import Foundation
+import JSONValue
 import NIOCore
 
 /// `score` over an upstream: each context and continuation is tokenized on its
@@ -42,30 +43,31 @@ struct UpstreamScoring {
         }
         let usePromptLogprobs = capabilities.promptLogprobs
         let k = request.topLogprobs
-        var body: [String: Any] = [
-            "model": backend.servedModelName, "prompt": items.map { $0.context + $0.continuation },
-            "max_tokens": 1, "temperature": 0, "n": 1, "stream": false,
+        var body: [(String, JSON)] = [
+            ("model", .string(backend.servedModelName)), ("prompt", .array(items.map { JSON($0.context + $0.continuation) })),
+            ("max_tokens", 1), ("temperature", 0), ("n", 1), ("stream", false),
         ]
         if usePromptLogprobs {
-            body["prompt_logprobs"] = k
-            body["return_token_ids"] = true
-            body["echo"] = false
+            body += [("prompt_logprobs", .int(k)), ("return_token_ids", true), ("echo", false)]
         } else {
-            body["echo"] = true
-            body["logprobs"] = max(k, 1)
+            body += [("echo", true), ("logprobs", .int(max(k, 1)))]
         }
-        let answer = try await backend.call("/v1/completions", body: body, rotates: true) as? [String: Any]
-        let choices = (answer?["choices"] as? [[String: Any]] ?? []).sorted {
-            (UpstreamJSON.int($0["index"]) ?? 0) < (UpstreamJSON.int($1["index"]) ?? 0)
+        let answer = try await backend.call("/v1/completions", body: .object(body), rotates: true)
+        let listed = answer["choices"]?.arrayValue ?? []
+        let choices = (listed.allSatisfy { $0.members != nil } ? listed : []).sorted {
+            ($0["index"]?.intValue ?? 0) < ($1["index"]?.intValue ?? 0)
         }
         guard choices.count == items.count else {
             throw BackendError.upstreamFailure("The upstream of model `\(name)` answered \(choices.count) choices for \(items.count) items.")
         }
         var results: [ScoreResult.Item] = []
         for (item, raw) in zip(items, choices) {
-            var choice = raw
             let all = item.context + item.continuation
-            choice["prompt_token_ids"] = choice["prompt_token_ids"] ?? all
+            var choice = raw
+            // An upstream that echoes rather than returning ids: the ids are the ones sent.
+            if raw["prompt_token_ids"] == nil, case .object(let members) = raw {
+                choice = .object(members + [("prompt_token_ids", JSON(all))])
+            }
             let parsed = try UpstreamChoice(choice, promptLogprobsK: k)
             let positions: [ScoredToken?]
             if usePromptLogprobs {
@@ -89,7 +91,7 @@ struct UpstreamScoring {
                 logprob: tokens.reduce(0.0) { $0 + Double($1.token.logprob) }, tokens: tokens,
                 isGreedy: tokens.allSatisfy { $0.rank == 1 }, contextTokens: item.context.count))
         }
-        let promptTokens = CompletionUsage(upstream: answer?["usage"])?.promptTokens ?? items.reduce(0) { $0 + $1.context.count + $1.continuation.count }
+        let promptTokens = CompletionUsage(upstream: answer["usage"])?.promptTokens ?? items.reduce(0) { $0 + $1.context.count + $1.continuation.count }
         return ScoreResult(items: results, promptTokens: promptTokens)
     }
 }

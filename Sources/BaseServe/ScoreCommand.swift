@@ -3,6 +3,7 @@ import ArgumentParser
 import Backends
 import Engine
 import Foundation
+import JSONValue
 
 struct ScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

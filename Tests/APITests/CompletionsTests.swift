@@ -1,6 +1,7 @@
 @testable import API
 import Foundation
 import HTTPTypes
+import JSONValue
 import TestSupport
 import XCTest
 

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import JSONValue
 import XCTest
 
 /// Every bad input gets the OpenAI error shape with the right status and field.

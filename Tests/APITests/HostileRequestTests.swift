@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import JSONValue
 import XCTest
 
 /// A 400 `invalid_request_error` naming `param`, its message mentioning `text`.

@@ -1,4 +1,5 @@
 @testable import API
+import JSONValue
 import XCTest
 
 /// The request-body reader: RFC 8259 JSON in UTF-8, no repeated key, bounded depth.

@@ -2,6 +2,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JSONValue
 import Logging
 import TestSupport
 import XCTest

@@ -1,6 +1,7 @@
 @testable import API
 import Backends
 import Hummingbird
+import JSONValue
 import XCTest
 
 /// Pieces of the API layer that need no model.

@@ -1,5 +1,5 @@
 @testable import Backends
-import Foundation
+import JSONValue
 import XCTest
 
 /// The request BaseServe sends upstream, and how it reads the answers back.
@@ -16,37 +16,69 @@ final class UpstreamCompletionBodyTests: XCTestCase {
         r.logprobs = 2
         r.logitBias = [5: -100]
         let b = try translator(.vllm).body(for: r, prompts: ["Hello"], maxTokens: 16, stream: true)
-        XCTAssertEqual(b["model"] as? String, "meta/big")
-        XCTAssertEqual(b["prompt"] as? String, "Hello")
-        XCTAssertEqual(b["max_tokens"] as? Int, 16)
-        XCTAssertEqual(b["temperature"] as? Double, 0.7)
-        XCTAssertEqual(b["top_p"] as? Double, 1)
-        XCTAssertEqual(b["top_k"] as? Int, -1)
-        XCTAssertEqual((b["seed"] as? NSNumber)?.intValue, 42)
-        XCTAssertEqual(b["stop"] as? [String], ["\n"])
-        XCTAssertEqual(b["logprobs"] as? Int, 2)
-        XCTAssertEqual(b["echo"] as? Bool, false)
-        XCTAssertEqual(b["n"] as? Int, 1)
-        XCTAssertEqual(b["min_tokens"] as? Int, 0)
-        XCTAssertEqual(b["ignore_eos"] as? Bool, false)
-        XCTAssertEqual(b["skip_special_tokens"] as? Bool, true)
-        XCTAssertEqual(b["return_token_ids"] as? Bool, true)
-        XCTAssertEqual(b["repetition_penalty"] as? Double, 1)
-        XCTAssertEqual(b["logit_bias"] as? [String: Double], ["5": -100])
-        XCTAssertEqual(b["stream_options"] as? [String: Bool], ["include_usage": true])
+        XCTAssertEqual(b["model"], "meta/big")
+        XCTAssertEqual(b["prompt"], "Hello")
+        XCTAssertEqual(b["max_tokens"], 16)
+        XCTAssertEqual(b["temperature"], .double(0.7))
+        XCTAssertEqual(b["top_p"], .double(1))
+        XCTAssertEqual(b["top_k"], -1)
+        XCTAssertEqual(b["seed"], 42)
+        XCTAssertEqual(b["stop"], .array(["\n"]))
+        XCTAssertEqual(b["logprobs"], 2)
+        XCTAssertEqual(b["echo"], false)
+        XCTAssertEqual(b["n"], 1)
+        XCTAssertEqual(b["min_tokens"], 0)
+        XCTAssertEqual(b["ignore_eos"], false)
+        XCTAssertEqual(b["skip_special_tokens"], true)
+        XCTAssertEqual(b["return_token_ids"], true)
+        XCTAssertEqual(b["repetition_penalty"], .double(1))
+        XCTAssertEqual(b["logit_bias"], .object([("5", .double(-100))]))
+        XCTAssertEqual(b["stream_options"], .object([("include_usage", true)]))
         XCTAssertNil(b["prompt_logprobs"])
+        XCTAssertNil(b["truncate_prompt_tokens"])
         // What goes on the wire is valid JSON.
-        XCTAssertNotNil(try JSONSerialization.jsonObject(with: UpstreamJSON.encode(b)))
+        XCTAssertNotNil(UpstreamJSON.decode(Array(b.serialized.utf8)))
+    }
+
+    /// Floats go upstream as the decimal the client wrote, not as the digits of
+    /// the Float widened to a double (0.699999988079071).
+    func testFloatsAreSentAsWritten() throws {
+        var r = CompletionRequest(prompts: [.text("x")])
+        r.temperature = 0.7
+        r.topP = 0.9
+        r.minP = 0.05
+        r.repetitionPenalty = 1.1
+        r.presencePenalty = -0.3
+        r.logitBias = [9: 0.1, 3: -2.5]
+        let vllm = try translator(.vllm).body(for: r, prompts: ["x"], maxTokens: 4, stream: false).serialized
+        for written in [#""temperature":0.7,"#, #""top_p":0.9,"#, #""presence_penalty":-0.3,"#, #""min_p":0.05,"#,
+                        #""repetition_penalty":1.1,"#, #""logit_bias":{"3":-2.5,"9":0.1}"#] {
+            XCTAssertTrue(vllm.contains(written), "\(written) in \(vllm)")
+        }
+        let llama = try translator(.llamaCpp).body(for: r, prompts: ["x"], maxTokens: 4, stream: false).serialized
+        XCTAssertTrue(llama.contains(#""repeat_penalty":1.1,"#), llama)
+        XCTAssertTrue(llama.contains(#""logit_bias":[[3,-2.5],[9,0.1]]"#), llama)
+    }
+
+    /// A seed is any 64-bit pattern (a negative one arrives as its unsigned
+    /// reading): it goes upstream as that unsigned number, never trapping.
+    func testLargeSeedsAndUpstreamTruncation() throws {
+        var r = CompletionRequest(prompts: [.text("x")])
+        r.seed = UInt64.max
+        let b = try translator(.vllm).body(for: r, prompts: ["x"], maxTokens: 4, stream: false, truncatePromptTokens: 8)
+        let text = b.serialized
+        XCTAssertTrue(text.contains(#""seed":18446744073709551615,"#), text)
+        XCTAssertEqual(b["truncate_prompt_tokens"], 8)
     }
 
     func testBatchesAndPromptLogprobs() throws {
         var r = CompletionRequest(prompts: [.tokens([1, 2]), .tokens([3])])
         r.promptLogprobs = 5
         r.maxTokens = nil
-        let b = try translator(.vllm).body(for: r, prompts: [[1, 2], [3]], maxTokens: nil, stream: false)
-        XCTAssertEqual(b["prompt"] as? [[Int]], [[1, 2], [3]])
-        XCTAssertEqual(b["prompt_logprobs"] as? Int, 5)
-        XCTAssertTrue(b["max_tokens"] is NSNull)
+        let b = try translator(.vllm).body(for: r, prompts: [JSON([1, 2]), JSON([3])], maxTokens: nil, stream: false)
+        XCTAssertEqual(b["prompt"], .array([.array([1, 2]), .array([3])]))
+        XCTAssertEqual(b["prompt_logprobs"], 5)
+        XCTAssertEqual(b["max_tokens"], .null)
         XCTAssertNil(b["stream_options"])
     }
 
@@ -55,11 +87,9 @@ final class UpstreamCompletionBodyTests: XCTestCase {
         r.repetitionPenalty = 1.1
         r.logitBias = [7: 2]
         let b = try translator(.llamaCpp).body(for: r, prompts: ["x"], maxTokens: 4, stream: false)
-        XCTAssertEqual(b["repeat_penalty"] as? Double, 1.1)
+        XCTAssertEqual(b["repeat_penalty"], .double(1.1))
         XCTAssertNil(b["repetition_penalty"])
-        let bias = try XCTUnwrap(b["logit_bias"] as? [[Any]])
-        XCTAssertEqual(bias.first?.first as? Int, 7)
-        XCTAssertEqual(bias.first?.last as? Double, 2)
+        XCTAssertEqual(b["logit_bias"], .array([.array([7, .double(2)])]))
 
         var p = CompletionRequest(prompts: [.text("x")])
         p.promptLogprobs = 1
@@ -99,7 +129,7 @@ final class UpstreamCompletionBodyTests: XCTestCase {
 }
 
 final class UpstreamChoiceTests: XCTestCase {
-    func json(_ text: String) -> [String: Any] { UpstreamJSON.decode(text.utf8) as! [String: Any] }
+    func json(_ text: String) -> JSON { UpstreamJSON.decode(Array(text.utf8))! }
 
     func testCompletionLogprobsWithTokenIds() throws {
         let c = try UpstreamChoice(json("""
@@ -146,7 +176,7 @@ final class UpstreamChoiceTests: XCTestCase {
         XCTAssertEqual(s.top.map(\.id), [29, 28])
         // Within the top-k, the actual token stays among the alternatives.
         let inTop = UpstreamChoice.promptPosition(
-            ["29": ["logprob": -0.5, "rank": 1, "decoded_token": "-"], "28": ["logprob": -1.0, "rank": 2, "decoded_token": ","]],
+            json(#"{"29": {"logprob": -0.5, "rank": 1, "decoded_token": "-"}, "28": {"logprob": -1.0, "rank": 2, "decoded_token": ","}}"#).members!,
             actual: 28, k: 2)
         XCTAssertEqual(inTop.rank, 2)
         XCTAssertEqual(inTop.top.map(\.id), [29, 28])
@@ -165,15 +195,48 @@ final class UpstreamChoiceTests: XCTestCase {
     }
 
     func testUsageAndErrors() {
-        let u = CompletionUsage(upstream: ["prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8,
-                                           "prompt_tokens_details": ["cached_tokens": 2]])
+        let u = CompletionUsage(upstream: json(#"{"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8, "prompt_tokens_details": {"cached_tokens": 2}}"#))
         XCTAssertEqual(u, CompletionUsage(promptTokens: 5, completionTokens: 3, cachedTokens: 2))
-        XCTAssertNil(CompletionUsage(upstream: NSNull()))
-        XCTAssertEqual(UpstreamJSON.errorMessage(["error": ["message": "bad", "param": "n"]])?.message, "bad")
-        XCTAssertEqual(UpstreamJSON.errorMessage(["error": ["message": "bad", "param": "n"]])?.param, "n")
-        XCTAssertEqual(UpstreamJSON.errorMessage(["detail": "nope"])?.message, "nope")
-        XCTAssertEqual(UpstreamJSON.errorMessage(["error": ["code": 400, "message": "llama says no", "type": "invalid_request_error"]])?.message,
+        XCTAssertNil(CompletionUsage(upstream: .null))
+        XCTAssertEqual(UpstreamJSON.errorMessage(json(#"{"error": {"message": "bad", "param": "n"}}"#))?.message, "bad")
+        XCTAssertEqual(UpstreamJSON.errorMessage(json(#"{"error": {"message": "bad", "param": "n"}}"#))?.param, "n")
+        XCTAssertEqual(UpstreamJSON.errorMessage(json(#"{"detail": "nope"}"#))?.message, "nope")
+        XCTAssertEqual(UpstreamJSON.errorMessage(json(#"{"error": {"code": 400, "message": "llama says no", "type": "invalid_request_error"}}"#))?.message,
                        "llama says no")
+        let fastAPI = UpstreamJSON.errorMessage(json(#"{"detail": [{"loc": ["body", "max_tokens"], "msg": "too big"}]}"#))
+        XCTAssertEqual(fastAPI?.message, "max_tokens: too big")
+        XCTAssertEqual(fastAPI?.param, "max_tokens")
+        XCTAssertNil(UpstreamJSON.errorMessage(json(#"["not", "an", "object"]"#)))
+    }
+
+    /// Upstreams write numbers as they please: integers as 1.0 or 1e2, logprobs
+    /// as integers. They read as the integers and numbers they are.
+    func testOddlyWrittenNumbersParse() throws {
+        let c = try UpstreamChoice(json("""
+            {"index": 1.0, "text": "a", "finish_reason": "stop", "stop_reason": 2.0, "token_ids": [7e0, 1.0e1],
+             "prompt_token_ids": [1, 2.0], "prompt_logprobs": [null, {"2": {"logprob": -1, "rank": 1.0, "decoded_token": "b"}}],
+             "logprobs": {"tokens": ["a", "b"], "token_logprobs": [0, -0.5], "top_logprobs": [{"a": 0}, {"b": -0.5}]}}
+            """), promptLogprobsK: 1)
+        XCTAssertEqual(c.index, 1)
+        XCTAssertEqual(c.finish?.stop, .tokenId(2))
+        XCTAssertEqual(c.promptTokenIds, [1, 2])
+        XCTAssertEqual(c.tokens.map(\.token), [TokenLogprob(id: 7, text: "a", logprob: 0), TokenLogprob(id: 10, text: "b", logprob: -0.5)])
+        XCTAssertEqual(c.promptLogprobs?[1]?.token, TokenLogprob(id: 2, text: "b", logprob: -1))
+        XCTAssertEqual(c.promptLogprobs?[1]?.rank, 1)
+        // A fraction is not an id: the list is not read as ids at all.
+        XCTAssertNil(try UpstreamChoice(json(#"{"index": 0, "token_ids": [1.5]}"#), promptLogprobsK: nil).tokens.first)
+        let usage = CompletionUsage(upstream: json(#"{"prompt_tokens": 5.0, "completion_tokens": 3e0}"#))
+        XCTAssertEqual(usage, CompletionUsage(promptTokens: 5, completionTokens: 3, cachedTokens: 0))
+    }
+
+    func testModelListReadsLlamaCppMetaAndVLLMLengths() throws {
+        let vllm = try UpstreamModelInfo.parse(json(#"{"data": [{"id": "a", "max_model_len": 4096.0}, {"id": "b"}]}"#), servedModelName: "a")
+        XCTAssertEqual(vllm.maxModelLength, 4096)
+        let llama = try UpstreamModelInfo.parse(json(#"{"data": [{"id": "m", "meta": {"n_ctx_train": 2048, "n_vocab": 32000}}]}"#), servedModelName: nil)
+        XCTAssertEqual(llama.maxModelLength, 2048)
+        XCTAssertEqual(llama.vocabularySize, 32000)
+        XCTAssertThrowsError(try UpstreamModelInfo.parse(json(#"{"data": [{"id": "a"}, {"id": "b"}]}"#), servedModelName: nil))
+        XCTAssertThrowsError(try UpstreamModelInfo.parse(json(#"{"data": "no"}"#), servedModelName: nil))
     }
 }
 

@@ -8,28 +8,28 @@
 /// - At most `maxDepth` nested arrays and objects: the reader recurses, and a
 ///   hostile body of a million `[` must not exhaust a thread's stack.
 /// Members keep the order they were written in.
-struct JSONReader {
+public struct JSONReader {
     /// Deeper than any BaseServe request needs (three levels), far below what
     /// would endanger a stack.
-    static let maxDepth = 128
+    public static let maxDepth = 128
 
     /// Why a body was refused: a message for the client, and the key at fault
     /// (a path such as `stream_options.include_usage`) for a repeated key.
-    struct Failure: Error, Equatable {
-        var message: String
+    public struct Failure: Error, Equatable {
+        public var message: String
         /// The path of a repeated key, built outward as the error unwinds.
-        var keyPath: [String] = []
-        var isRepeatedKey: Bool { !keyPath.isEmpty }
+        public var keyPath: [String] = []
+        public var isRepeatedKey: Bool { !keyPath.isEmpty }
 
         /// The failure as seen from the object member or array element `part` holds.
-        func inside(_ part: String) -> Failure {
+        public func inside(_ part: String) -> Failure {
             guard isRepeatedKey else { return self }
             var outer = self
             outer.keyPath.insert(part, at: 0)
             return outer
         }
 
-        var param: String? {
+        public var param: String? {
             guard isRepeatedKey else { return nil }
             return keyPath.reduce("") { path, part in
                 part.hasPrefix("[") || path.isEmpty ? path + part : path + "." + part
@@ -44,7 +44,7 @@ struct JSONReader {
     private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     /// The value `bytes` hold, or why they are not acceptable JSON.
-    static func read(_ bytes: some Collection<UInt8>) throws(Failure) -> JSON {
+    public static func read(_ bytes: some Collection<UInt8>) throws(Failure) -> JSON {
         let result: Result<JSON, Failure>? = bytes.withContiguousStorageIfAvailable { read(buffer: $0) }
         switch result ?? Array(bytes).withUnsafeBufferPointer({ read(buffer: $0) }) {
         case .success(let value): return value

@@ -1,8 +1,10 @@
-import Hummingbird
+import NIOCore
 
 /// A JSON value. Requests are parsed into it so that validation can name the
 /// field and the type it got; responses are built from it so that object keys
 /// keep the order they were written in (`prompt_logprobs` promises rank order).
+/// The upstream backends build the bodies they send with it and read the
+/// answers back into it.
 public enum JSON: Sendable, Equatable {
     case null
     case bool(Bool)
@@ -142,7 +144,7 @@ extension JSON {
     /// An array written out as it is made, one element at a time, as `.written`
     /// bytes: a long array never exists as a tree, nor as one growing string
     /// beside its copy in the response.
-    static func writtenArray<Items: Sequence>(_ items: Items, element: (Items.Element) -> JSON) -> JSON {
+    public static func writtenArray<Items: Sequence>(_ items: Items, element: (Items.Element) -> JSON) -> JSON {
         var bytes = ByteBuffer(string: "[")
         var scratch = ""
         for item in items {
@@ -155,7 +157,7 @@ extension JSON {
         return .written(bytes)
     }
 
-    static func writeString(_ s: String, into out: inout String) {
+    public static func writeString(_ s: String, into out: inout String) {
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -182,9 +184,9 @@ extension JSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Express
 }
 
 extension Optional where Wrapped == String {
-    var json: JSON { map { .string($0) } ?? .null }
+    public var json: JSON { map { .string($0) } ?? .null }
 }
 
 extension Optional where Wrapped == Int {
-    var json: JSON { map { .int($0) } ?? .null }
+    public var json: JSON { map { .int($0) } ?? .null }
 }
