@@ -3,6 +3,7 @@
 beside llama.cpp's `llama-server` where it is built. Prints tables; asserts nothing.
 
   bench/serving.py [--threads 2] [--runs 3] [--only scoring,choice,concurrent,long]
+  (`--only choice-reuse`: the multiple-choice workload with prefix reuse only, the quick half)
 
 - scoring:    64 prompts of ~256 tokens with prompt_logprobs 5, at concurrency 1 and 8
 - choice:     20 multiple-choice questions (~400-token context, 4 short continuations)
@@ -119,9 +120,12 @@ def scoring(threads, runs, rows):
     server.stop()
 
 
-def choice(threads, runs, rows):
+CHOICE_MODES = (("with prefix reuse", ()), ("without prefix reuse", ("--no-prefix-cache",)))
+
+
+def choice(threads, runs, rows, modes=CHOICE_MODES):
     figures = {}
-    for label, extra in (("with prefix reuse", ()), ("without prefix reuse", ("--no-prefix-cache",))):
+    for label, extra in modes:
         server = baseserve(threads, *extra)
         with httpx.Client(base_url=server.base) as c:
             for clients in (1, 8):
@@ -145,7 +149,7 @@ def choice(threads, runs, rows):
                              f"20 questions x 4, {80 / figures[label, clients]:.1f} requests/s"))
         rows.append((f"choice {label} peak RSS", f"{server.peak():.0f} MiB", ""))
         server.stop()
-    for clients in (1, 8):
+    for clients in (1, 8) if len(modes) == 2 else ():
         rows.append((f"choice c={clients} prefix-reuse speed-up",
                      f"{figures['without prefix reuse', clients] / figures['with prefix reuse', clients]:.2f}x", ""))
 
@@ -218,7 +222,8 @@ def main():
     print(f"machine: {cpu}, {os.cpu_count()} cores; model: {MODEL.name}; commit: {commit}; "
           f"threads: {args.threads}; medians of {args.runs} runs")
     rows = []
-    benches = {"scoring": scoring, "choice": choice, "concurrent": concurrent_generation, "long": long_prompt}
+    benches = {"scoring": scoring, "choice": choice, "concurrent": concurrent_generation, "long": long_prompt,
+               "choice-reuse": lambda threads, runs, rows: choice(threads, runs, rows, modes=CHOICE_MODES[:1])}
     for name in args.only.split(","):
         benches[name](args.threads, args.runs, rows)
     width = max(len(r[0]) for r in rows)
