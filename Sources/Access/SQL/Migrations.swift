@@ -170,6 +170,24 @@ enum Migrations {
                 "CREATE INDEX audit_log_by_time ON audit_log (time)",
             ]
         },
+        // What a lab needs to share one server: paused keys, monthly and daily
+        // token budgets (member and key), per-key concurrency overrides, and per
+        // usage row the request id, the time spent queued and the workload tag.
+        // NULL budgets and concurrency: the server default applies (or none).
+        Migration(version: 2, name: "budgets, paused keys, queueing, request ids") { _ in
+            [
+                "ALTER TABLE api_keys ADD COLUMN paused_at BIGINT",
+                "ALTER TABLE api_keys ADD COLUMN monthly_token_budget BIGINT",
+                "ALTER TABLE api_keys ADD COLUMN daily_token_budget BIGINT",
+                "ALTER TABLE api_keys ADD COLUMN max_concurrency BIGINT",
+                "ALTER TABLE members ADD COLUMN monthly_token_budget BIGINT",
+                "ALTER TABLE members ADD COLUMN max_concurrency BIGINT",
+                "ALTER TABLE usage ADD COLUMN request_id TEXT",
+                "ALTER TABLE usage ADD COLUMN queue_ms BIGINT",
+                "ALTER TABLE usage ADD COLUMN workload TEXT",
+                "CREATE INDEX usage_by_request_id ON usage (request_id)",
+            ]
+        },
     ]
 
     /// Brings the schema up to date. Safe to run on every open, and (on
