@@ -99,8 +99,18 @@ def post(client, path, body):
     return r.json()
 
 
+def engine_score_rate(threads, prompt_tokens):
+    """The engine's own scoring rate (`baseserve bench`, prompt_logprobs 5, no HTTP) at this prompt length."""
+    binary = os.environ.get("BASESERVE_BIN", str(ROOT / ".build/release/baseserve"))
+    out = subprocess.run([binary, "bench", "--model", str(MODEL), "--threads", str(threads), "--prompt-tokens",
+                          str(prompt_tokens), "--gen-tokens", "1", "--repetitions", "9", "--json"],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])["score_tokens_per_s"]
+
+
 def scoring(threads, runs, rows):
     server = baseserve(threads)
+    engine_rate = None
     with httpx.Client(base_url=server.base) as c:
         for concurrency in (1, 8):
             rates = []
@@ -114,8 +124,14 @@ def scoring(threads, runs, rows):
                     list(pool.map(lambda p: post(c, "/v1/completions", {"model": "m", "prompt": p, "max_tokens": 1,
                                                                          "temperature": 0, "prompt_logprobs": 5}), prompts))
                 rates.append(tokens / (time.monotonic() - start))
-            rows.append((f"scoring c={concurrency}", f"{statistics.median(rates):.0f} prompt tok/s",
-                         f"64 prompts, ~{tokens / 64:.0f} tokens each"))
+            if engine_rate is None:
+                # The same prompt length through the engine alone, measured while the server idles, so the
+                # HTTP path's cost (parsing, tokenizing, queueing, writing the JSON) shows as a ratio.
+                engine_rate = engine_score_rate(threads, round(tokens / 64))
+            rate = statistics.median(rates)
+            rows.append((f"scoring c={concurrency}", f"{rate:.0f} prompt tok/s",
+                         f"64 prompts, ~{tokens / 64:.0f} tokens each; {rate / engine_rate:.0%} of the engine's own rate"))
+    rows.append((f"engine score pp{round(tokens / 64)}", f"{engine_rate:.0f} prompt tok/s", "baseserve bench, no HTTP"))
     rows.append(("scoring peak RSS", f"{server.peak():.0f} MiB", ""))
     server.stop()
 
