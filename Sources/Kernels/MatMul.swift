@@ -37,3 +37,9 @@ var gemmMinTokens: Int {
     get { Int(kc_gemm_min_tokens()) }
     set { kc_set_gemm_min_tokens(Int64(newValue)) }
 }
+
+/// Benchmarking aid: on AVX2 machines (or with the SIMD level capped to AVX2), whether
+/// the tiled GEMM path uses BaseServe's own AVX2 kernel (the default) or OpenBLAS.
+func useOwnAVX2GEMM(_ on: Bool) {
+    kc_set_gemm_avx2(on ? 1 : 0)
+}

@@ -66,6 +66,23 @@ final class KernelBenchmarks: XCTestCase {
         }
     }
 
+    /// Prefill-sized products on the AVX2 path: BaseServe's own tile kernel beside
+    /// OpenBLAS on the same dequantized tiles.
+    func testAVX2GEMMAgainstOpenBLAS() {
+        limitSIMD(.avx2)
+        defer { limitSIMD(.avx512); useOwnAVX2GEMM(true) }
+        for threads in [1, 2] {
+            let pool = ThreadPool(threads: threads)
+            for own in [false, true] {
+                useOwnAVX2GEMM(own)
+                for (type, rows, columns) in [(GGMLType.q4_1, 1536, 576), (.q4_1, 576, 1536), (.q8_0, 49152, 576)] {
+                    print("BENCH avx2 \(own ? "own     " : "openblas")", terminator: " ")
+                    benchMatmul(type, rows: rows, columns: columns, tokens: 512, pool: pool)
+                }
+            }
+        }
+    }
+
     func testSmallTokenCountsBothPaths() {
         let pool = ThreadPool(threads: 2)
         let saved = gemmMinTokens

@@ -80,6 +80,25 @@ final class MatMulTests: XCTestCase {
         }
     }
 
+    func testAVX2GEMMEveryTypeRaggedShapes() {
+        // The AVX2 tile path from a single token up: every block type, token counts
+        // around the 6-token register tile, row counts that leave partial 16-row panels.
+        let saved = gemmMinTokens
+        defer { gemmMinTokens = saved; limitSIMD(.avx512) }
+        gemmMinTokens = 1
+        limitSIMD(.avx2)
+        var seed: UInt64 = 1300
+        for type in supportedTypes {
+            let columns = type.blockSize == 256 ? 256 : type.blockSize == 1 ? 50 : 96
+            for tokens in [1, 5, 6, 7, 13] {
+                for rows in [17, 45] {
+                    seed += 1
+                    check(type, rows: rows, columns: columns, tokens: tokens, pool: Self.pools[1], seed: seed)
+                }
+            }
+        }
+    }
+
     func testModelShapes() {
         // SmolLM2 shapes, both token regimes and the tied output matrix.
         let pool = Self.pools[1]

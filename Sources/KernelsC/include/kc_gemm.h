@@ -10,6 +10,8 @@ void kc_matmul(kc_pool *pool, int type, const void *w, int64_t rows, int64_t col
 // Token count from which kc_matmul takes the tiled GEMM path.
 int64_t kc_gemm_min_tokens(void);
 void kc_set_gemm_min_tokens(int64_t tokens);
+// On AVX2 machines without AVX-512: BaseServe's own GEMM (1, the default) or OpenBLAS (0).
+void kc_set_gemm_avx2(int on);
 
 // Row-major single-threaded GEMM: C = alpha*op(A)*op(B) + beta*C.
 void kc_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha,
