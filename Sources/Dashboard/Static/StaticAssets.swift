@@ -53,8 +53,9 @@ enum StaticAssets {
     .badge.paused { color: var(--warn); background: #fff6e0; font-weight: 600; }
     tr.paused td { background: #fffaf0; }
     tr.revoked td, tr.expired td { color: var(--muted); }
-    td.key-actions { white-space: nowrap; }
+    td.key-actions, td.use { white-space: nowrap; }
     td.key-actions form, td.key-actions a { margin-right: .35rem; }
+    td.key-actions button { padding: .2rem .6rem; font-size: .85rem; }
     code.key-prefix { white-space: nowrap; word-break: normal; }
     td .sub { display: block; font-size: .8rem; color: var(--muted); }
     meter.budget { display: block; width: 100%; height: .9rem; margin: .35rem 0; }

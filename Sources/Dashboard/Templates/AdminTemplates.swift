@@ -86,7 +86,7 @@ extension Templates {
     <form class="limits-form" method="post" action="/admin/members/{{id}}/budget">
     <input type="hidden" name="csrf" value="{{sessionCSRF}}">
     <label for="budget-{{id}}">Monthly token budget <span class="hint">({{usedThisMonth}} used this UTC month; blank: {{#defaultBudget}}the server’s default, {{defaultBudget}}{{/defaultBudget}}{{^defaultBudget}}none{{/defaultBudget}})</span></label>
-    <input type="number" min="1" id="budget-{{id}}" name="monthly_budget" value="{{monthlyBudget}}" placeholder="default">
+    <input type="number" min="1" id="budget-{{id}}" name="monthly_budget" value="{{monthlyBudget}}" placeholder="{{#defaultBudget}}default{{/defaultBudget}}{{^defaultBudget}}none{{/defaultBudget}}">
     <div class="actions"><button type="submit" class="secondary">Save budget</button></div>
     </form>
     <div class="actions">

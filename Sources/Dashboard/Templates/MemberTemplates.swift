@@ -9,24 +9,22 @@ extension Templates {
     <div class="card">
     {{#hasKeys}}
     <div class="table-wrap"><table class="keys">
-    <thead><tr><th>Name</th><th>Key</th><th>Last used</th><th>Tokens this month</th><th>Tokens today</th><th>Expires</th><th>Status</th><th></th></tr></thead>
+    <thead><tr><th>Name</th><th>Key</th><th>This month</th><th>Today</th><th>Status</th><th></th></tr></thead>
     <tbody>
     {{/hasKeys}}
     {{#keys}}
     <tr class="{{status}}" id="key-{{id}}">
-    <td>{{#usable}}<a href="/dashboard/keys/{{id}}">{{name}}</a>{{/usable}}{{^usable}}{{name}}{{/usable}}<span class="sub">created {{created}}</span></td>
+    <td>{{#usable}}<a href="/dashboard/keys/{{id}}">{{name}}</a>{{/usable}}{{^usable}}{{name}}{{/usable}}<span class="sub">last used {{lastUsed}}; expires {{expires}}</span></td>
     <td><code class="key-prefix">{{prefix}}</code></td>
-    <td>{{lastUsed}}</td>
-    <td>{{month}}</td>
-    <td>{{day}}</td>
-    <td>{{expires}}</td>
+    <td class="use">{{month}}</td>
+    <td class="use">{{day}}</td>
     <td><span class="badge {{status}}">{{status}}</span></td>
     <td class="key-actions">{{#usable}}<a href="/dashboard/keys/{{id}}">Manage</a>{{#paused}}<form class="inline" method="post" action="/dashboard/keys/{{id}}/resume"><input type="hidden" name="csrf" value="{{sessionCSRF}}"><button type="submit" class="secondary">Resume</button></form>{{/paused}}{{^paused}}<form class="inline" method="post" action="/dashboard/keys/{{id}}/pause"><input type="hidden" name="csrf" value="{{sessionCSRF}}"><button type="submit" class="secondary">Pause</button></form>{{/paused}}<form class="inline" method="post" action="/dashboard/keys/{{id}}/revoke"><input type="hidden" name="csrf" value="{{sessionCSRF}}"><button type="submit" class="danger">Revoke</button></form>{{/usable}}</td>
     </tr>
     {{/keys}}
     {{#hasKeys}}
     </tbody></table></div>
-    <p class="muted">Tokens are prompt plus completion, counted per UTC month and day; “of” shows the key’s own budget. A paused key is refused (401 <code>key_paused</code>) until you resume it.</p>
+    <p class="muted">Tokens are prompt plus completion (reserved tokens of running requests included), per UTC month and day; “of” shows the key’s own budget. A paused key is refused (401 <code>key_paused</code>) until you resume it.</p>
     {{/hasKeys}}
     {{^keys}}<p class="muted">No keys yet. Create one below, then send it as <code>Authorization: Bearer &lt;key&gt;</code>.</p>{{/keys}}
     </div>
