@@ -1,3 +1,5 @@
+import Foundation
+
 /// The limits and accounting of whoever a key belongs to. The access store
 /// backs it for members' keys; operators' `--api-key` keys have none.
 public protocol RequestAccount: Sendable {
@@ -23,6 +25,36 @@ public enum TokenAdmission: Sendable, Equatable {
     case limited(RateLimitReport, limit: String, retryAfterSeconds: Int)
     /// More than the whole limit (`maximum` tokens): waiting would not help.
     case exceedsLimit(RateLimitReport, limit: String, maximum: Int)
+    /// Over a token budget (account monthly, key monthly or key daily): waiting
+    /// until it resets is the only cure, so the 429 has no Retry-After.
+    case overBudget(RateLimitReport, BudgetRefusal)
+}
+
+/// Which token budget refused a request, and when it resets.
+public struct BudgetRefusal: Sendable, Equatable {
+    /// "account monthly", "key monthly" or "key daily".
+    public var budget: String
+    /// The budget's size in tokens.
+    public var size: Int
+    /// Tokens used or reserved in the budget's period so far.
+    public var used: Int
+    /// The request's worst case.
+    public var requested: Int
+    /// The first instant of the next UTC month or day.
+    public var resetsAt: Date
+
+    public init(budget: String, size: Int, used: Int, requested: Int, resetsAt: Date) {
+        self.budget = budget
+        self.size = size
+        self.used = used
+        self.requested = requested
+        self.resetsAt = resetsAt
+    }
+
+    /// Who can change this budget, for the message.
+    var whoCanRaise: String {
+        budget == "account monthly" ? "an admin can raise it" : "the key's owner can raise it on the dashboard"
+    }
 }
 
 /// Whether a request may go ahead, with what the `x-ratelimit-*` headers say.

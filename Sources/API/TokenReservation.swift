@@ -1,4 +1,5 @@
 import Backends
+import Foundation
 
 /// The most tokens a request can cost, known before any work: what is reserved
 /// against a member's token limits at admission (and settled to the tokens
@@ -65,6 +66,27 @@ extension RequestRecord {
                 type: "rate_limit_error", code: "rate_limit_exceeded")
             error.headers = withTokenFigures(reserved).headers
             throw error
+        case .overBudget(let reserved, let refusal):
+            var error = APIError.budgetExceeded(refusal)
+            error.headers = withTokenFigures(reserved).headers
+            throw error
         }
+    }
+}
+
+extension APIError {
+    /// The 429 for a spent token budget: which budget, its size and when it
+    /// resets. No Retry-After: retrying before the reset cannot succeed, and
+    /// clients that honour Retry-After would only loop on it.
+    static func budgetExceeded(_ refusal: BudgetRefusal) -> APIError {
+        let resets = ISO8601DateFormatter().string(from: refusal.resetsAt)
+        let message: String
+        if refusal.requested > refusal.size {
+            message = "Token budget exceeded: this request may use up to \(refusal.requested) tokens (its prompt plus max_tokens for each choice), more than the whole \(refusal.budget) budget of \(refusal.size) tokens, so it can never run. Ask for fewer tokens, or \(refusal.whoCanRaise). The budget resets at \(resets)."
+        } else {
+            message = "Token budget exceeded: the \(refusal.budget) budget of \(refusal.size) tokens has \(max(0, refusal.size - refusal.used)) left, and this request may use up to \(refusal.requested). It resets at \(resets); until then \(refusal.whoCanRaise)."
+        }
+        return APIError(status: APIErrorCode.budgetExceeded.status, message: message, type: "rate_limit_error",
+                        code: APIErrorCode.budgetExceeded.rawValue)
     }
 }

@@ -25,8 +25,18 @@ public struct AccessGate: APIKeyAuthenticator {
             throw APIError(status: .serviceUnavailable, message: "The access database is unavailable; try again shortly.")
         }
         guard let found else { return nil }
+        // Checked on every request against the database: a pause holds at once.
+        if found.key.pausedAt != nil { throw Self.paused(found.key) }
         return Principal(name: found.key.displayPrefix, allowedModels: found.limits.allowedModels.map(Set.init),
                          account: MemberAccount(store: store, authentication: found, logger: logger))
+    }
+
+    /// The 401 for a paused key: it is known and its secret right, but it may
+    /// not be used until its owner or an admin resumes it.
+    static func paused(_ key: APIKey) -> APIError {
+        APIError(status: APIErrorCode.keyPaused.status,
+                 message: "This API key (\(key.displayPrefix)) is paused. Its owner can resume it on the dashboard (/dashboard), or an admin with `baseserve admin resume-key \(key.id)`.",
+                 type: "authentication_error", code: APIErrorCode.keyPaused.rawValue)
     }
 }
 
@@ -62,8 +72,10 @@ struct MemberAccount: RequestAccount {
 
     func reserve(tokens: Int) async throws -> TokenAdmission {
         let limits = authentication.key.limits.overriding(authentication.member.limits)
-        // Without token limits there is nothing to hold; `record` charges the tokens used.
-        guard limits.tokensPerMinute != nil || limits.tokensPerDay != nil else { return .reserved(RateLimitReport()) }
+        // Without token limits or budgets there is nothing to hold; `record` charges the tokens used.
+        guard limits.tokensPerMinute != nil || limits.tokensPerDay != nil || authentication.hasBudgets else {
+            return .reserved(RateLimitReport())
+        }
         let decision: ReservationDecision
         do {
             decision = try await store.reserve(tokens: tokens, for: authentication, at: Date())
@@ -79,6 +91,8 @@ struct MemberAccount: RequestAccount {
             return .limited(status, limit: limit, retryAfterSeconds: retryAfter)
         case .exceedsLimit(let status, let limit, let maximum):
             return .exceedsLimit(status, limit: limit, maximum: maximum)
+        case .overBudget(let status, let refusal):
+            return .overBudget(status, refusal)
         }
     }
 

@@ -11,8 +11,12 @@ public struct Member: Sendable, Equatable, Identifiable {
     /// The member's own limits; a key may override each of them.
     public var limits: Limits
     public var createdAt: Date
+    /// The account's own monthly token budget (prompt plus completion, all
+    /// keys together, per UTC calendar month); nil: the server's default.
+    public var monthlyTokenBudget: Int?
 
-    public init(id: String, email: String, name: String, isAdmin: Bool, status: MemberStatus, limits: Limits, createdAt: Date) {
+    public init(id: String, email: String, name: String, isAdmin: Bool, status: MemberStatus, limits: Limits, createdAt: Date,
+                monthlyTokenBudget: Int? = nil) {
         self.id = id
         self.email = email
         self.name = name
@@ -20,6 +24,7 @@ public struct Member: Sendable, Equatable, Identifiable {
         self.status = status
         self.limits = limits
         self.createdAt = createdAt
+        self.monthlyTokenBudget = monthlyTokenBudget
     }
 }
 
@@ -141,9 +146,16 @@ public struct APIKey: Sendable, Equatable, Identifiable {
     /// Requests and tokens used with this key, all time.
     public var requests: Int
     public var tokens: Int
+    /// When the key was paused; nil while it works. A paused key is refused
+    /// with `key_paused` until it is resumed.
+    public var pausedAt: Date?
+    /// The key's own token budgets, within its member's account budget.
+    public var budgets: KeyBudgets
 
     public init(id: String, memberID: String, name: String, last4: String, createdAt: Date, lastUsedAt: Date?, expiresAt: Date?,
-                revokedAt: Date?, limits: Limits, requests: Int, tokens: Int) {
+                revokedAt: Date?, limits: Limits, requests: Int, tokens: Int, pausedAt: Date? = nil, budgets: KeyBudgets = .none) {
+        self.pausedAt = pausedAt
+        self.budgets = budgets
         self.id = id
         self.memberID = memberID
         self.name = name
@@ -162,6 +174,64 @@ public struct APIKey: Sendable, Equatable, Identifiable {
 
     public func isUsable(at now: Date) -> Bool {
         revokedAt == nil && (expiresAt.map { $0 > now } ?? true)
+    }
+
+    /// What the key lists show: revoked, expired, paused or active.
+    public func state(at now: Date) -> String {
+        if revokedAt != nil { return "revoked" }
+        if !isUsable(at: now) { return "expired" }
+        return pausedAt != nil ? "paused" : "active"
+    }
+}
+
+/// A key's token budgets (prompt plus completion); nil: none of its own.
+public struct KeyBudgets: Sendable, Equatable {
+    /// Tokens per UTC calendar month.
+    public var monthly: Int?
+    /// Tokens per UTC day.
+    public var daily: Int?
+
+    public init(monthly: Int? = nil, daily: Int? = nil) {
+        self.monthly = monthly
+        self.daily = daily
+    }
+
+    public static let none = KeyBudgets()
+}
+
+/// A member's budgets and what is used of them, as the dashboard shows them.
+/// Used counts include tokens reserved by requests still running.
+public struct BudgetUsage: Sendable, Equatable {
+    /// The account's monthly budget in force (its own or the server's default); nil: none.
+    public var accountMonthlyBudget: Int?
+    /// Whether `accountMonthlyBudget` is the server's default.
+    public var accountBudgetIsDefault: Bool
+    public var accountUsedThisMonth: Int
+    /// Per key id: its tokens this UTC month and this UTC day.
+    public var keys: [String: KeyBudgetUse]
+    /// When the month and the day reset.
+    public var monthResetsAt: Date
+    public var dayResetsAt: Date
+
+    public init(accountMonthlyBudget: Int?, accountBudgetIsDefault: Bool, accountUsedThisMonth: Int,
+                keys: [String: KeyBudgetUse], monthResetsAt: Date, dayResetsAt: Date) {
+        self.accountMonthlyBudget = accountMonthlyBudget
+        self.accountBudgetIsDefault = accountBudgetIsDefault
+        self.accountUsedThisMonth = accountUsedThisMonth
+        self.keys = keys
+        self.monthResetsAt = monthResetsAt
+        self.dayResetsAt = dayResetsAt
+    }
+}
+
+/// One key's tokens in the current UTC month and day.
+public struct KeyBudgetUse: Sendable, Equatable {
+    public var month: Int
+    public var day: Int
+
+    public init(month: Int, day: Int) {
+        self.month = month
+        self.day = day
     }
 }
 
@@ -187,11 +257,20 @@ public struct KeyAuthentication: Sendable, Equatable {
     public var member: Member
     /// The key's overrides over the member's limits.
     public var limits: Limits
+    /// The account's monthly token budget in force: the member's own, else
+    /// the server's default; nil: none.
+    public var accountMonthlyBudget: Int?
 
-    public init(key: APIKey, member: Member, limits: Limits) {
+    public init(key: APIKey, member: Member, limits: Limits, accountMonthlyBudget: Int? = nil) {
         self.key = key
         self.member = member
         self.limits = limits
+        self.accountMonthlyBudget = accountMonthlyBudget
+    }
+
+    /// Whether any token budget applies to this key's requests.
+    public var hasBudgets: Bool {
+        accountMonthlyBudget != nil || key.budgets.monthly != nil || key.budgets.daily != nil
     }
 }
 
@@ -291,7 +370,8 @@ public struct TokenReservation: Sendable, Equatable {
 }
 
 /// One fixed window of `rate_windows`: whose (`member:<id>`, `key:<id>`),
-/// which kind (`minute`, `day`) and which one (minutes or days since 1970).
+/// which kind (`minute`, `day`, `month`) and which one (minutes or days since
+/// 1970, or UTC months as `year * 12 + month - 1`).
 public struct RateWindow: Sendable, Equatable {
     public var subject: String
     public var kind: String
@@ -312,4 +392,6 @@ public enum ReservationDecision: Sendable, Equatable {
     case limited(LimitStatus, limit: String, retryAfterSeconds: Int)
     /// More than the whole limit (`maximum` tokens): it can never fit, however long one waits.
     case exceedsLimit(LimitStatus, limit: String, maximum: Int)
+    /// Over a token budget, now or as a whole: no waiting short of its reset helps.
+    case overBudget(LimitStatus, BudgetRefusal)
 }

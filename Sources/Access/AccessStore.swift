@@ -80,16 +80,38 @@ public protocol AccessStore: Sendable {
     // MARK: API keys
 
     /// A new key; the returned secret exists in the database before it is returned.
-    func createKey(memberID: String, name: String, expiresAt: Date?, limits: Limits, by: String?) async throws -> IssuedKey
+    /// Its budgets must fit the account's monthly budget (else `.invalid`).
+    func createKey(memberID: String, name: String, expiresAt: Date?, limits: Limits, budgets: KeyBudgets,
+                   by: String?) async throws -> IssuedKey
     func keys(memberID: String) async throws -> [APIKey]
     func allKeys() async throws -> [APIKey]
     /// Revokes a key; with `memberID`, only if it is that member's (else `.notFound`).
     func revokeKey(id: String, memberID: String?, by: String?) async throws
     func setKeyLimits(id: String, limits: Limits, by: String?) async throws
+    /// Renames a key; with `memberID`, only if it is that member's (else `.notFound`).
+    func renameKey(id: String, memberID: String?, name: String, by: String?) async throws
+    /// Pauses or resumes a key (audited); with `memberID`, only that member's.
+    /// A revoked key is `.conflict`; asking for the state it is in changes nothing.
+    func setKeyPaused(id: String, memberID: String?, paused: Bool, by: String?) async throws
     /// The key and member behind a bearer key, or nil when the key is malformed
     /// (checked without a database hit), unknown, revoked, expired or its member
-    /// suspended. The secret's digest is compared in constant time.
+    /// suspended. The secret's digest is compared in constant time. A paused
+    /// key is returned with `key.pausedAt` set: callers must refuse it, saying
+    /// it is paused (read on every request, so a pause holds at once).
     func authenticate(key: String) async throws -> KeyAuthentication?
+
+    // MARK: Budgets
+
+    /// The monthly budget of members without their own (`--monthly-token-budget`); nil: none.
+    var defaultMonthlyTokenBudget: Int? { get }
+
+    /// Sets a member's own monthly token budget; nil: the server's default.
+    func setMonthlyBudget(memberID: String, tokens: Int?, by: String?) async throws
+    /// Sets a key's budgets; with `memberID`, only that member's key. Each must
+    /// be positive and within the account's monthly budget (else `.invalid`).
+    func setKeyBudgets(id: String, memberID: String?, budgets: KeyBudgets, by: String?) async throws
+    /// A member's budgets and what this UTC month and day used of them.
+    func budgetUsage(memberID: String, at: Date) async throws -> BudgetUsage
 
     // MARK: Limits and usage
 
@@ -98,8 +120,9 @@ public protocol AccessStore: Sendable {
     /// limit. A refused request is counted too.
     func admit(_ auth: KeyAuthentication, at: Date) async throws -> LimitDecision
     /// Reserves `tokens` (a request's worst case) in every token window of the
-    /// key and its member, atomically: either all windows whose limit it fits
-    /// hold it, or none does. Concurrent reservations are serialised by the
+    /// key and its member (minute, day and UTC month), atomically: either all
+    /// windows hold it, or none does; a window refuses when the rate limit or
+    /// budget on it would be exceeded (`.overBudget` for a budget). Concurrent reservations are serialised by the
     /// database, so together they never exceed a limit. `record` settles it.
     func reserve(tokens: Int, for auth: KeyAuthentication, at: Date) async throws -> ReservationDecision
     /// Records a finished request and charges its tokens to the token windows
@@ -116,6 +139,13 @@ public protocol AccessStore: Sendable {
 
     func audit(action: String, target: String, detail: String?, by: String?) async throws
     func auditLog(limit: Int) async throws -> [AuditEntry]
+}
+
+extension AccessStore {
+    /// A new key without budgets of its own.
+    public func createKey(memberID: String, name: String, expiresAt: Date?, limits: Limits, by: String?) async throws -> IssuedKey {
+        try await createKey(memberID: memberID, name: name, expiresAt: expiresAt, limits: limits, budgets: .none, by: by)
+    }
 }
 
 /// A new invite and its token (shown once; only its hash is stored).

@@ -38,9 +38,11 @@ struct AccessOptions: ParsableArguments {
     }
 
     /// Opens the store (running its migrations), or fails with one sentence.
-    func openStore(logger: Logger) async throws -> SQLAccessStore {
+    /// `defaultMonthlyTokenBudget`: the server's `--monthly-token-budget`.
+    func openStore(logger: Logger, defaultMonthlyTokenBudget: Int? = nil) async throws -> SQLAccessStore {
         do {
-            return try await SQLAccessStore.open(databaseURL: database, dataDirectory: dataDir, logger: logger)
+            return try await SQLAccessStore.open(databaseURL: database, dataDirectory: dataDir, logger: logger,
+                                                 defaultMonthlyTokenBudget: defaultMonthlyTokenBudget)
         } catch {
             throw CommandFailure("cannot open the access database (\(database.map(Self.redacted) ?? "\(dataDir)/")): \(error)")
         }

@@ -65,6 +65,9 @@ struct ServeCommand: AsyncParsableCommand {
     var metricsTokenOption: String?
     var metricsToken: String? { metricsTokenOption ?? ProcessInfo.processInfo.environment["BASESERVE_METRICS_TOKEN"] }
     @Option(name: .long, help: "Days to keep per-request usage rows (daily totals are kept).") var usageRetentionDays = 90
+    @Option(name: .long, help: ArgumentHelp(
+        "Monthly token budget (prompt plus completion, per UTC month) of each member without one of their own.",
+        valueName: "tokens")) var monthlyTokenBudget: Int?
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     @OptionGroup var modelSources: ModelSourceOptions
 
@@ -82,6 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let maxConnections { guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") } }
         if let metricsTokenOption { guard !metricsTokenOption.isEmpty else { throw ValidationError("--metrics-token must not be empty") } }
         guard usageRetentionDays >= 1 else { throw ValidationError("--usage-retention-days must be at least 1") }
+        if let monthlyTokenBudget, monthlyTokenBudget < 1 { throw ValidationError("--monthly-token-budget must be at least 1") }
         if noAuth && !apiKey.isEmpty { throw ValidationError("--no-auth and --api-key contradict each other") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
     }
@@ -135,7 +139,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         let store: SQLAccessStore
         do {
-            store = try await access.openStore(logger: logger)
+            store = try await access.openStore(logger: logger, defaultMonthlyTokenBudget: monthlyTokenBudget)
         } catch let error as CommandFailure {
             printError("baseserve: \(error.description)")
             throw ExitCode.failure

@@ -18,6 +18,9 @@ struct AdminPages: Sendable {
         post(router, "/admin/members/:id/limits") { request, id, form, admin, visitor in
             try await setLimits(request, id, form, admin, visitor)
         }
+        post(router, "/admin/members/:id/budget") { request, id, form, admin, visitor in
+            try await setBudget(request, id, form, admin, visitor)
+        }
         post(router, "/admin/members/:id/suspend") { _, id, _, admin, visitor in try await setStatus(id, .suspended, admin, visitor) }
         post(router, "/admin/members/:id/reactivate") { _, id, _, admin, visitor in try await setStatus(id, .active, admin, visitor) }
         get(router, "/admin/invites") { request, _, visitor in try await invitesPage(request, visitor) }
@@ -58,6 +61,7 @@ struct AdminPages: Sendable {
         let messages = [
             "denied": "Request denied.",
             "limits": "Limits saved.",
+            "budget": "Monthly budget saved.",
             "suspended": "Member suspended: their keys stop working on the next request.",
             "reactivated": "Member reactivated.",
             "revoked": "Invite revoked.",
@@ -148,6 +152,7 @@ struct AdminPages: Sendable {
         var rows: [[String: Any]] = []
         for m in members {
             let usage = try await site.store.dailyUsage(memberID: m.id, days: 30, now: now)
+            let budget = try await site.store.budgetUsage(memberID: m.id, at: now)
             rows.append([
                 "id": m.id, "name": m.name, "email": m.email, "isAdmin": m.isAdmin, "status": m.status.rawValue,
                 "active": m.status == .active, "created": DisplayFormat.time(m.createdAt),
@@ -158,9 +163,12 @@ struct AdminPages: Sendable {
                 "tpm": m.limits.tokensPerMinute.map(String.init) ?? "",
                 "tpd": m.limits.tokensPerDay.map(String.init) ?? "",
                 "models": m.limits.allowedModels?.joined(separator: ", ") ?? "",
+                "monthlyBudget": m.monthlyTokenBudget.map(String.init) ?? "",
+                "usedThisMonth": DisplayFormat.count(budget.accountUsedThisMonth),
             ])
         }
         var data: [String: Any] = ["members": rows].merging(Self.flash(request)) { $1 }
+        if let fallback = site.store.defaultMonthlyTokenBudget { data["defaultBudget"] = DisplayFormat.count(fallback) + " tokens" }
         if let error { data["error"] = error }
         return site.page("adminMembers", visitor, status: status, data: data)
     }
@@ -184,6 +192,20 @@ struct AdminPages: Sendable {
         }
         site.logger.info("Dashboard: admin \(admin.id) set the limits of member \(id)")
         return site.redirect(visitor, to: "/admin/members?done=limits")
+    }
+
+    private func setBudget(_ request: Request, _ id: String, _ form: FormData, _ admin: Member, _ visitor: Visitor) async throws -> Response {
+        guard let tokens = FormValidation.budget(form["monthly_budget"] ?? "") else {
+            return try await membersPage(request, visitor, status: .badRequest,
+                                         error: "The monthly budget must be a whole number of tokens above 0, or blank for the server's default.")
+        }
+        do {
+            try await site.store.setMonthlyBudget(memberID: id, tokens: tokens, by: admin.id)
+        } catch AccessError.notFound {
+            return notFound(visitor, "member", back: "/admin/members")
+        }
+        site.logger.info("Dashboard: admin \(admin.id) set the monthly budget of member \(id)")
+        return site.redirect(visitor, to: "/admin/members?done=budget")
     }
 
     private func setStatus(_ id: String, _ status: MemberStatus, _ admin: Member, _ visitor: Visitor) async throws -> Response {

@@ -16,6 +16,7 @@ public func addDashboardRoutes(to router: Router<APIRequestContext>, store: any 
     SignInPages(site: site).addRoutes(to: router)
     InvitePages(site: site).addRoutes(to: router)
     MemberPages(site: site).addRoutes(to: router)
+    KeyPages(site: site).addRoutes(to: router)
     AdminPages(site: site).addRoutes(to: router)
     StaticRoutes().addRoutes(to: router)
 }

@@ -49,6 +49,11 @@ enum DisplayFormat {
         n.map { "\(count($0)) \(unit)" } ?? "unlimited"
     }
 
+    /// Tokens used against a budget: "1,234 of 50,000", or "1,234" without one.
+    static func used(_ used: Int, of budget: Int?) -> String {
+        budget.map { "\(count(used)) of \(count($0))" } ?? count(used)
+    }
+
     /// What a member's limits say, one line each, for the dashboard.
     static func limits(_ limits: Limits) -> [[String: String]] {
         [

@@ -64,6 +64,15 @@ enum FormValidation {
         return .some(n)
     }
 
+    /// A budget field: blank means no budget, else a positive whole number of
+    /// tokens (commas and spaces between digits allowed); nil when it is neither.
+    static func budget(_ value: String) -> Int?? {
+        let digits = value.filter { $0 != "," && $0 != " " && $0 != "_" }
+        if digits.isEmpty { return .some(nil) }
+        guard let n = Int(digits), n > 0 else { return nil }
+        return .some(n)
+    }
+
     /// Allowed models, comma-separated; blank means every model.
     static func models(_ value: String) -> [String]? {
         let names = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

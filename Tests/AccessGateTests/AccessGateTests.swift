@@ -153,6 +153,45 @@ final class AccessGateTests: XCTestCase {
         }
     }
 
+    func testAPausedKeyGets401KeyPausedUntilResumed() async throws {
+        let issued = try await store.createKey(memberID: member.id, name: "k", expiresAt: nil, limits: .none, by: nil)
+        let store = self.store!, memberID = member.id
+        try await withApp { client in
+            try await store.setKeyPaused(id: issued.key.id, memberID: memberID, paused: true, by: memberID)
+            let paused = try await complete(client, key: issued.secret)
+            XCTAssertEqual(paused.status, .unauthorized)
+            let body = String(buffer: paused.body)
+            XCTAssertTrue(body.contains(#""code":"key_paused""#), body)
+            XCTAssertTrue(body.contains("resume-key \(issued.key.id)"), body)
+            try await store.setKeyPaused(id: issued.key.id, memberID: memberID, paused: false, by: memberID)
+            let resumed = try await complete(client, key: issued.secret)
+            XCTAssertEqual(resumed.status, .ok)
+        }
+    }
+
+    func testABudgetGives429BudgetExceededWithoutRetryAfter() async throws {
+        // "Hello there" with two tokens to generate may cost 11 bytes + 2 special tokens + 2 = 15.
+        let issued = try await store.createKey(memberID: member.id, name: "k", expiresAt: nil, limits: .none,
+                                               budgets: KeyBudgets(daily: 15), by: nil)
+        try await withApp { client in
+            let first = try await complete(client, key: issued.secret)
+            XCTAssertEqual(first.status, .ok)
+            // Settled to what it used: too little is left for another worst case.
+            let spent = try await complete(client, key: issued.secret)
+            XCTAssertEqual(spent.status, .tooManyRequests)
+            let body = String(buffer: spent.body)
+            XCTAssertTrue(body.contains(#""code":"budget_exceeded""#), body)
+            XCTAssertTrue(body.contains("key daily budget of 15 tokens"), body)
+            XCTAssertTrue(body.contains("T00:00:00Z"), body)
+            XCTAssertNil(spent.headers[.retryAfter])
+            // Larger than the whole budget: refused at once, also without Retry-After.
+            let huge = try await complete(client, key: issued.secret, maxTokens: 100)
+            XCTAssertEqual(huge.status, .tooManyRequests)
+            XCTAssertTrue(String(buffer: huge.body).contains("more than the whole key daily budget"), String(buffer: huge.body))
+            XCTAssertNil(huge.headers[.retryAfter])
+        }
+    }
+
     func testEveryRequestIsRecordedBeforeItsResponseEnds() async throws {
         let issued = try await store.createKey(memberID: member.id, name: "k", expiresAt: nil, limits: .none, by: nil)
         let store = self.store!, memberID = member.id

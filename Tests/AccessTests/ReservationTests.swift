@@ -101,7 +101,7 @@ import Testing
                 switch decision {
                 case .reserved(let held, _): reservations.append(held)
                 case .limited(_, let limit, _): #expect(limit == "tokens per minute")
-                case .exceedsLimit: Issue.record("17 tokens fit a 50-token limit")
+                case .exceedsLimit, .overBudget: Issue.record("17 tokens fit a 50-token limit, and there is no budget")
                 }
             }
             // 17 x 2 = 34 fits 50; a third would make 51.

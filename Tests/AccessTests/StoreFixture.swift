@@ -47,9 +47,10 @@ final class StoreFixture: @unchecked Sendable {
     }
 
     @discardableResult
-    func open(now: @escaping @Sendable () -> Date = { Date() }) async throws -> SQLAccessStore {
+    func open(now: @escaping @Sendable () -> Date = { Date() }, defaultMonthlyTokenBudget: Int? = nil) async throws -> SQLAccessStore {
         let store = try await SQLAccessStore.open(databaseURL: databaseURL, dataDirectory: directory,
-                                                  logger: Logger(label: "access-tests"), now: now)
+                                                  logger: Logger(label: "access-tests"), now: now,
+                                                  defaultMonthlyTokenBudget: defaultMonthlyTokenBudget)
         self.store = store
         return store
     }

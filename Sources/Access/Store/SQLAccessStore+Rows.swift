@@ -3,10 +3,10 @@ import Foundation
 /// Rows into models, and limits into columns. Column lists are spelled once
 /// here so every query returns what the decoders read.
 extension SQLAccessStore {
-    static let memberColumns = "id, email, name, is_admin, status, requests_per_minute, tokens_per_minute, tokens_per_day, allowed_models, created_at"
+    static let memberColumns = "id, email, name, is_admin, status, requests_per_minute, tokens_per_minute, tokens_per_day, allowed_models, created_at, monthly_token_budget"
     static let requestColumns = "id, name, email, affiliation, note, status, review_note, reviewed_by, created_at, reviewed_at"
     static let inviteColumns = "id, email, request_id, created_by, created_at, expires_at, used_at, revoked_at"
-    static let keyColumns = "id, member_id, name, secret_hash, last4, created_at, last_used_at, expires_at, revoked_at, requests_per_minute, tokens_per_minute, tokens_per_day, allowed_models, requests, tokens"
+    static let keyColumns = "id, member_id, name, secret_hash, last4, created_at, last_used_at, expires_at, revoked_at, requests_per_minute, tokens_per_minute, tokens_per_day, allowed_models, requests, tokens, paused_at, monthly_token_budget, daily_token_budget"
 
     static func member(_ row: SQLRow) throws -> Member {
         guard let status = MemberStatus(rawValue: try row.text("status")) else {
@@ -14,7 +14,7 @@ extension SQLAccessStore {
         }
         return Member(id: try row.text("id"), email: try row.text("email"), name: try row.text("name"),
                       isAdmin: try row.bool("is_admin"), status: status, limits: try limits(row),
-                      createdAt: try row.time("created_at"))
+                      createdAt: try row.time("created_at"), monthlyTokenBudget: try row.optionalInt("monthly_token_budget"))
     }
 
     static func request(_ row: SQLRow) throws -> AccessRequest {
@@ -39,7 +39,10 @@ extension SQLAccessStore {
                last4: try row.text("last4"), createdAt: try row.time("created_at"),
                lastUsedAt: try row.optionalTime("last_used_at"), expiresAt: try row.optionalTime("expires_at"),
                revokedAt: try row.optionalTime("revoked_at"), limits: try limits(row),
-               requests: try row.int("requests"), tokens: try row.int("tokens"))
+               requests: try row.int("requests"), tokens: try row.int("tokens"),
+               pausedAt: try row.optionalTime("paused_at"),
+               budgets: KeyBudgets(monthly: try row.optionalInt("monthly_token_budget"),
+                                   daily: try row.optionalInt("daily_token_budget")))
     }
 
     static func limits(_ row: SQLRow) throws -> Limits {

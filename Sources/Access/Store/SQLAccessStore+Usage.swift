@@ -7,7 +7,6 @@ extension SQLAccessStore {
         }
         let ms = usage.time.unixMilliseconds
         let tokens = usage.promptTokens + usage.completionTokens
-        let memberSubject = "member:\(usage.memberID)"
         try await transaction { connection in
             try await connection.query(
                 "INSERT INTO usage (id, member_id, key_id, model, route, prompt_tokens, completion_tokens, status, latency_ms, time, end_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -25,17 +24,13 @@ extension SQLAccessStore {
                 [.text(usage.memberID), .text(usage.keyID ?? ""), .text(usage.model ?? ""), .text(UTCDay.string(ms: ms)),
                  .int(usage.promptTokens), .int(usage.completionTokens)])
 
-            let minute = ms / Self.minuteMilliseconds
-            let day = UTCDay.number(ms: ms)
-            var subjects = [memberSubject]
+            // The key's totals, and whether it keeps a minute window of its own.
+            var keyHasOverrides = false
             if let keyID = usage.keyID {
-                // The key's totals, and whether it keeps windows of its own.
                 let key = try await connection.first(
                     "UPDATE api_keys SET requests = requests + 1, tokens = tokens + ? WHERE id = ? RETURNING requests_per_minute, tokens_per_minute, tokens_per_day, allowed_models",
                     [.int(tokens), .text(keyID)])
-                if let key, Self.keyHasOverrides(try Self.limits(key)) {
-                    subjects.append("key:\(keyID)")
-                }
+                if let key { keyHasOverrides = Self.keyHasOverrides(try Self.limits(key)) }
             }
             if let reservation = usage.reservation {
                 // Settles the reservation: its windows now hold what the request used.
@@ -45,9 +40,10 @@ extension SQLAccessStore {
                 return
             }
             guard tokens > 0 else { return }
-            for subject in subjects {
-                try await Self.chargeTokens(connection, subject: subject, kind: "minute", window: minute, tokens: tokens)
-                try await Self.chargeTokens(connection, subject: subject, kind: "day", window: day, tokens: tokens)
+            // The same windows a reservation would have held.
+            for window in Self.tokenWindows(memberID: usage.memberID, keyID: usage.keyID, keyHasOverrides: keyHasOverrides, ms: ms) {
+                try await Self.chargeTokens(connection, subject: window.subject, kind: window.kind, window: window.window,
+                                            tokens: tokens)
             }
         }
     }

@@ -10,13 +10,18 @@ public final class SQLAccessStore: AccessStore {
     public let database: any SQLDatabase
     /// The store's clock; tests move it.
     let now: @Sendable () -> Date
+    /// The monthly token budget of members without one of their own
+    /// (`--monthly-token-budget`); nil: none.
+    public let defaultMonthlyTokenBudget: Int?
     private let pruner = WindowPruner()
 
     /// Runs the migrations on `database`, then serves from it. The store owns
     /// the database from here on: `close()` closes it.
-    public init(database: any SQLDatabase, now: @escaping @Sendable () -> Date = { Date() }) async throws {
+    public init(database: any SQLDatabase, now: @escaping @Sendable () -> Date = { Date() },
+                defaultMonthlyTokenBudget: Int? = nil) async throws {
         self.database = database
         self.now = now
+        self.defaultMonthlyTokenBudget = defaultMonthlyTokenBudget
         do {
             try await Migrations.run(on: database, now: now().unixMilliseconds)
         } catch {
@@ -28,7 +33,8 @@ public final class SQLAccessStore: AccessStore {
     /// means `access.sqlite` in `dataDirectory`; `postgres://` or
     /// `postgresql://` means PostgreSQL (see `PostgresLocation` for options).
     public static func open(databaseURL: String?, dataDirectory: String, logger: Logger,
-                            now: @escaping @Sendable () -> Date = { Date() }) async throws -> SQLAccessStore {
+                            now: @escaping @Sendable () -> Date = { Date() },
+                            defaultMonthlyTokenBudget: Int? = nil) async throws -> SQLAccessStore {
         let database: any SQLDatabase
         switch try DatabaseKind(url: databaseURL) {
         case .sqlite:
@@ -37,7 +43,7 @@ public final class SQLAccessStore: AccessStore {
             database = try await PostgresDatabase.open(url: url, logger: logger)
         }
         do {
-            return try await SQLAccessStore(database: database, now: now)
+            return try await SQLAccessStore(database: database, now: now, defaultMonthlyTokenBudget: defaultMonthlyTokenBudget)
         } catch {
             try? await database.close()
             throw error
@@ -109,10 +115,12 @@ public final class SQLAccessStore: AccessStore {
     func pruneWindowsIfDue(minute: Int64) async {
         guard pruner.claim(minute: minute) else { return }
         let day = minute / 1440
+        // A month window is kept through the next month: never pruned while its month runs.
+        let month = UTCMonth.number(ms: minute * Self.minuteMilliseconds)
         // Best effort: a failed prune is retried next minute and harms nothing.
         _ = try? await database.query(
-            "DELETE FROM rate_windows WHERE (kind = 'minute' AND window_key < ?) OR (kind = 'day' AND window_key < ?)",
-            [.int(minute - 2), .int(day - 2)])
+            "DELETE FROM rate_windows WHERE (kind = 'minute' AND window_key < ?) OR (kind = 'day' AND window_key < ?) OR (kind = 'month' AND window_key < ?)",
+            [.int(minute - 2), .int(day - 2), .int(month - 1)])
     }
 }
 

@@ -21,11 +21,12 @@ struct AdminKeys: AsyncParsableCommand {
         }
         let now = Date()
         let rows: [[String]] = keys.map { k in
-            let status = k.revokedAt != nil ? "revoked" : (k.isUsable(at: now) ? "active" : "expired")
-            return [k.displayPrefix, k.name, emails[k.memberID] ?? k.memberID, status, shortDate(k.createdAt),
-                    shortDate(k.lastUsedAt), shortDate(k.expiresAt), String(k.requests), String(k.tokens)]
+            [k.displayPrefix, k.name, emails[k.memberID] ?? k.memberID, k.state(at: now), shortDate(k.createdAt),
+             shortDate(k.lastUsedAt), shortDate(k.expiresAt), String(k.requests), String(k.tokens),
+             limit(k.budgets.monthly), limit(k.budgets.daily)]
         }
-        printTable(["KEY", "NAME", "MEMBER", "STATUS", "CREATED", "LAST USED", "EXPIRES", "REQUESTS", "TOKENS"], rows)
+        printTable(["KEY", "NAME", "MEMBER", "STATUS", "CREATED", "LAST USED", "EXPIRES", "REQUESTS", "TOKENS",
+                    "BUDGET/MONTH", "BUDGET/DAY"], rows)
     }
 }
 
@@ -38,6 +39,44 @@ struct AdminRevokeKey: AsyncParsableCommand {
         let id = keyID(key)
         try await withStore(access) { try await $0.revokeKey(id: id, memberID: nil, by: nil) }
         print("revoked bsk_\(id)_…")
+    }
+}
+
+struct AdminPauseKey: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pause-key", abstract: "Pause an API key: it gets 401 key_paused until resumed.")
+    @OptionGroup var access: AccessOptions
+    @Argument(help: "The key's id, or its listed prefix bsk_<id>_….") var key: String
+
+    func run() async throws {
+        let id = keyID(key)
+        try await withStore(access) { try await $0.setKeyPaused(id: id, memberID: nil, paused: true, by: nil) }
+        print("paused bsk_\(id)_…")
+    }
+}
+
+struct AdminResumeKey: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "resume-key", abstract: "Resume a paused API key.")
+    @OptionGroup var access: AccessOptions
+    @Argument(help: "The key's id, or its listed prefix bsk_<id>_….") var key: String
+
+    func run() async throws {
+        let id = keyID(key)
+        try await withStore(access) { try await $0.setKeyPaused(id: id, memberID: nil, paused: false, by: nil) }
+        print("resumed bsk_\(id)_…")
+    }
+}
+
+struct AdminRenameKey: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rename-key", abstract: "Rename an API key.")
+    @OptionGroup var access: AccessOptions
+    @Argument(help: "The key's id, or its listed prefix bsk_<id>_….") var key: String
+    @Argument(help: "The new name.") var name: String
+
+    func run() async throws {
+        let id = keyID(key)
+        try await withStore(access) { try await $0.renameKey(id: id, memberID: nil, name: name, by: nil) }
+        print("renamed bsk_\(id)_… to \(TerminalText.safe(name))")
     }
 }
 

@@ -44,9 +44,10 @@ struct AdminMembers: AsyncParsableCommand {
             let role = m.isAdmin ? "admin" : "member"
             let models = m.limits.allowedModels?.joined(separator: ",") ?? "all"
             return [m.id, m.email, m.name, role, m.status.rawValue, limit(m.limits.requestsPerMinute),
-                    limit(m.limits.tokensPerMinute), limit(m.limits.tokensPerDay), models, shortDate(m.createdAt)]
+                    limit(m.limits.tokensPerMinute), limit(m.limits.tokensPerDay), limit(m.monthlyTokenBudget), models,
+                    shortDate(m.createdAt)]
         }
-        printTable(["ID", "EMAIL", "NAME", "ROLE", "STATUS", "REQ/MIN", "TOK/MIN", "TOK/DAY", "MODELS", "SINCE"], rows)
+        printTable(["ID", "EMAIL", "NAME", "ROLE", "STATUS", "REQ/MIN", "TOK/MIN", "TOK/DAY", "BUDGET/MONTH", "MODELS", "SINCE"], rows)
     }
 }
 

@@ -50,6 +50,16 @@ enum StaticAssets {
     .badge.open, .badge.active, .badge.pending { color: var(--ok); }
     .badge.used, .badge.approved { color: var(--muted); }
     .badge.expired, .badge.revoked, .badge.suspended, .badge.denied { color: var(--danger); }
+    .badge.paused { color: var(--warn); background: #fff6e0; font-weight: 600; }
+    tr.paused td { background: #fffaf0; }
+    tr.revoked td, tr.expired td { color: var(--muted); }
+    td.key-actions, td.use { white-space: nowrap; }
+    td.key-actions form, td.key-actions a { margin-right: .35rem; }
+    td.key-actions button { padding: .2rem .6rem; font-size: .85rem; }
+    code.key-prefix { white-space: nowrap; word-break: normal; }
+    td .sub { display: block; font-size: .8rem; color: var(--muted); }
+    meter.budget { display: block; width: 100%; height: .9rem; margin: .35rem 0; }
+    .budget-form input { max-width: 12rem; }
     .note { white-space: pre-wrap; overflow-wrap: anywhere; }
     .grid { display: grid; gap: .25rem 1rem; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); }
     .limits-form input { max-width: 9rem; }

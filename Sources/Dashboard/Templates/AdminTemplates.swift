@@ -83,6 +83,12 @@ extension Templates {
     <input type="text" id="models-{{id}}" name="allowed_models" value="{{models}}" placeholder="all models">
     <div class="actions"><button type="submit" class="secondary">Save limits</button></div>
     </form>
+    <form class="limits-form" method="post" action="/admin/members/{{id}}/budget">
+    <input type="hidden" name="csrf" value="{{sessionCSRF}}">
+    <label for="budget-{{id}}">Monthly token budget <span class="hint">({{usedThisMonth}} used this UTC month; blank: {{#defaultBudget}}the server’s default, {{defaultBudget}}{{/defaultBudget}}{{^defaultBudget}}none{{/defaultBudget}})</span></label>
+    <input type="number" min="1" id="budget-{{id}}" name="monthly_budget" value="{{monthlyBudget}}" placeholder="{{#defaultBudget}}default{{/defaultBudget}}{{^defaultBudget}}none{{/defaultBudget}}">
+    <div class="actions"><button type="submit" class="secondary">Save budget</button></div>
+    </form>
     <div class="actions">
     {{#active}}<form class="inline" method="post" action="/admin/members/{{id}}/suspend"><input type="hidden" name="csrf" value="{{sessionCSRF}}"><button type="submit" class="danger">Suspend</button></form>{{/active}}
     {{^active}}<form class="inline" method="post" action="/admin/members/{{id}}/reactivate"><input type="hidden" name="csrf" value="{{sessionCSRF}}"><button type="submit" class="secondary">Reactivate</button></form>{{/active}}

@@ -12,6 +12,7 @@ enum Templates {
         "setup": setup,
         "dashboard": dashboard,
         "keyCreated": keyCreated,
+        "keyPage": keyPage,
         "adminRequests": adminRequests,
         "inviteIssued": inviteIssued,
         "adminMembers": adminMembers,
