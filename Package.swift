@@ -56,10 +56,12 @@ let package = Package(
         .target(
             name: "Backends",
             dependencies: [
-                "Engine", "Tokenizer", "JSONValue",
+                "Engine", "Tokenizer", "JSONValue", "GGUF",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 // `serve --config FILE`: the TOML file of models.
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                // The SHA-256 of a local model's GGUF file, which `/v1/models` reports.
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The OpenAI-compatible HTTP API: wire types, validation, routes, SSE, errors.
