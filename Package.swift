@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         // Reading .gguf files: header, metadata, tensor table, memory-mapped data.
@@ -95,9 +96,10 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        // The web pages over Access: request access, invites, sign-in, keys, admin.
-        // Templates and the stylesheet are Swift string constants, so the binary
-        // carries them wherever it is copied (no resource bundle beside it).
+        // The web pages over Access: request access, invites, sign-in, keys, admin,
+        // and the user guide (/docs, /llms.txt). Templates, the stylesheet and the
+        // guide's Markdown are Swift string constants, so the binary carries them
+        // wherever it is copied (no resource bundle beside it).
         .target(
             name: "Dashboard",
             dependencies: [
@@ -105,6 +107,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
+                // The user guide's Markdown to HTML.
+                .product(name: "Ink", package: "Ink"),
             ]
         ),
         .executableTarget(
