@@ -32,7 +32,10 @@ final class GuideTests: XCTestCase {
             listed[code] = Int(ns.substring(with: match.range(at: 2)))
         }
         let expected = Dictionary(uniqueKeysWithValues: APIErrorCode.allCases.map { ($0.rawValue, $0.status.code) })
-        XCTAssertEqual(listed, expected)
+        XCTAssertEqual(listed, expected, """
+            missing: \(Set(expected.keys).subtracting(listed.keys).sorted()), \
+            not error codes: \(Set(listed.keys).subtracting(expected.keys).sorted())
+            """)
     }
 
     func testHeadingsGetUniqueAnchorsAndATableOfContents() {
