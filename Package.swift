@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         // Reading .gguf files: header, metadata, tensor table, memory-mapped data.
@@ -56,10 +57,12 @@ let package = Package(
         .target(
             name: "Backends",
             dependencies: [
-                "Engine", "Tokenizer", "JSONValue",
+                "Engine", "Tokenizer", "JSONValue", "GGUF",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 // `serve --config FILE`: the TOML file of models.
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                // The SHA-256 of a local model's GGUF file, which `/v1/models` reports.
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The OpenAI-compatible HTTP API: wire types, validation, routes, SSE, errors.
@@ -93,9 +96,10 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        // The web pages over Access: request access, invites, sign-in, keys, admin.
-        // Templates and the stylesheet are Swift string constants, so the binary
-        // carries them wherever it is copied (no resource bundle beside it).
+        // The web pages over Access: request access, invites, sign-in, keys, admin,
+        // and the user guide (/docs, /llms.txt). Templates, the stylesheet and the
+        // guide's Markdown are Swift string constants, so the binary carries them
+        // wherever it is copied (no resource bundle beside it).
         .target(
             name: "Dashboard",
             dependencies: [
@@ -103,6 +107,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
+                // The user guide's Markdown to HTML.
+                .product(name: "Ink", package: "Ink"),
             ]
         ),
         .executableTarget(

@@ -91,12 +91,8 @@ public func buildRouter(models: ModelRegistry, authenticator: (any APIKeyAuthent
     CompletionsController(models: models, configuration: configuration, metrics: metrics).addRoutes(to: v1)
     ScoreController(models: models, configuration: configuration).addRoutes(to: v1)
     v1.get("models") { _, context in
-        let data: [JSON] = models.visible(to: context.record.principal).map { backend in
-            let d = backend.descriptor
-            return .object([
-                ("id", .string(d.name)), ("object", "model"), ("created", .int(d.created)), ("owned_by", .string(d.ownedBy)),
-                ("root", .string(d.name)), ("parent", .null), ("max_model_len", .int(d.maxModelLength)),
-            ])
+        let data: [JSON] = models.visible(to: context.record.principal).map {
+            ModelListing.entry($0.descriptor, maxLogprobs: configuration.maxLogprobs)
         }
         return jsonResponse(.object([("object", "list"), ("data", .array(data))]))
     }

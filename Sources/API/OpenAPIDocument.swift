@@ -180,7 +180,18 @@ public enum OpenAPIDocument {
             "object": {"const": "list"},
             "data": {"type": "array", "items": {"type": "object", "properties": {
               "id": {"type": "string"}, "object": {"const": "model"}, "created": {"type": "integer"},
-              "owned_by": {"type": "string"}, "max_model_len": {"type": "integer"}}}}}}}}},
+              "owned_by": {"type": "string"}, "max_model_len": {"type": "integer"},
+              "capabilities": {"type": "object",
+                "required": ["max_model_len", "max_logprobs", "prompt_logprobs", "echo", "score", "n_layers", "hidden_size", "kind"],
+                "properties": {
+                  "max_model_len": {"type": "integer", "description": "Prompt plus completion tokens may not exceed this."},
+                  "max_logprobs": {"type": "integer", "description": "The largest logprobs / prompt_logprobs a request may ask for."},
+                  "prompt_logprobs": {"type": "boolean"}, "echo": {"type": "boolean"},
+                  "score": {"type": "boolean", "description": "Whether /v1/score serves this model."},
+                  "n_layers": {"type": ["integer", "null"]}, "hidden_size": {"type": ["integer", "null"]},
+                  "kind": {"enum": ["local", "upstream"]},
+                  "sha256": {"type": "string", "description": "Local models: the SHA-256 of the GGUF file, in hex."},
+                  "quantization": {"type": "string", "description": "Local models: the type of most weights (Q4_1, Q8_0, F16…)."}}}}}}}}}}},
           "default": {"$ref": "#/components/responses/Error"}
         }
       }

@@ -54,6 +54,18 @@ public struct ModelDescriptor: Sendable, Equatable {
     public var created: Int
     public var ownedBy: String
     public var capabilities: Capabilities
+    /// Where the model runs: in this process, or on an upstream server.
+    public var kind: Kind
+    /// The network's shape, where BaseServe knows it (always for local models).
+    public var layerCount: Int?
+    public var hiddenSize: Int?
+    /// The local model file's SHA-256 and quantization; nil for upstream models.
+    public var fingerprint: ModelFingerprint?
+
+    public enum Kind: String, Sendable, Equatable {
+        case local
+        case upstream
+    }
 
     public struct Capabilities: Sendable, Equatable {
         public var promptLogprobs: Bool
@@ -69,13 +81,18 @@ public struct ModelDescriptor: Sendable, Equatable {
     }
 
     public init(name: String, maxModelLength: Int, vocabularySize: Int, created: Int, ownedBy: String = "baseserve",
-                capabilities: Capabilities = Capabilities()) {
+                capabilities: Capabilities = Capabilities(), kind: Kind = .local, layerCount: Int? = nil,
+                hiddenSize: Int? = nil, fingerprint: ModelFingerprint? = nil) {
         self.name = name
         self.maxModelLength = maxModelLength
         self.vocabularySize = vocabularySize
         self.created = created
         self.ownedBy = ownedBy
         self.capabilities = capabilities
+        self.kind = kind
+        self.layerCount = layerCount
+        self.hiddenSize = hiddenSize
+        self.fingerprint = fingerprint
     }
 }
 

@@ -10,14 +10,19 @@ public final class LocalBackend: Backend {
     public let descriptor: ModelDescriptor
 
     /// `maxModelLength` defaults to the model's context length and may not exceed it.
-    public init(engine: Engine, name: String, maxModelLength: Int? = nil, created: Int = Int(Date().timeIntervalSince1970)) throws {
+    /// The model file's SHA-256 is computed here, once, as the model loads,
+    /// unless `fingerprint` brings it (from an earlier load of the same file).
+    public init(engine: Engine, name: String, maxModelLength: Int? = nil, created: Int = Int(Date().timeIntervalSince1970),
+                fingerprint: ModelFingerprint? = nil) throws {
         let limit = maxModelLength ?? engine.contextLength
         guard limit >= 1, limit <= engine.contextLength else {
             throw BackendError.invalidRequest(
                 "--max-model-len \(limit) must be between 1 and the model's context length \(engine.contextLength)", param: nil)
         }
         self.engine = engine
-        descriptor = ModelDescriptor(name: name, maxModelLength: limit, vocabularySize: engine.vocabularySize, created: created)
+        descriptor = ModelDescriptor(name: name, maxModelLength: limit, vocabularySize: engine.vocabularySize, created: created,
+                                     kind: .local, layerCount: engine.config.layerCount, hiddenSize: engine.config.hiddenSize,
+                                     fingerprint: try fingerprint ?? ModelFingerprint(file: engine.file))
     }
 
     var tokenizer: Tokenizer { engine.tokenizer }

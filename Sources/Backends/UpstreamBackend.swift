@@ -36,7 +36,8 @@ public final class UpstreamBackend: Backend {
             created: Int(Date().timeIntervalSince1970), ownedBy: "baseserve",
             capabilities: .init(promptLogprobs: c.capabilities.promptLogprobs, echo: true,
                                 scoring: c.capabilities.promptLogprobs || c.capabilities.echo,
-                                tokenization: c.capabilities.tokenize))
+                                tokenization: c.capabilities.tokenize),
+            kind: .upstream)
         healthTask = Task {
             await UpstreamHealthCheck(model: c.name, pool: pool, client: client, path: c.healthPath,
                                       interval: c.healthCheckSeconds, logger: logger).run()

@@ -126,7 +126,11 @@ struct ServeCommand: AsyncParsableCommand {
                     throw CommandFailure("two models are named \(name); name them with --model NAME=PATH")
                 }
                 let engine = try ModelOptions(model: path, threads: threads, kvCacheMB: kvCacheMB, noPrefixCache: noPrefixCache).load()
-                backends.append(try LocalBackend(engine: engine, name: name, maxModelLength: maxModelLen))
+                let local = try LocalBackend(engine: engine, name: name, maxModelLength: maxModelLen)
+                if let print = local.descriptor.fingerprint {
+                    logger.info("model \(name): \(path), \(print.quantization), sha256 \(print.sha256)")
+                }
+                backends.append(local)
             }
             backends += try await configured.upstreamBackends(after: backends.map(\.descriptor.name), logger: logger)
         } catch let error as BackendError {

@@ -13,6 +13,8 @@ import XCTest
 /// The real default model, loaded once for all API tests.
 enum SharedModel {
     nonisolated(unsafe) private static var engine: Engine?
+    /// Hashed once: every test's backend is over the same file.
+    nonisolated(unsafe) private static var fingerprint: ModelFingerprint?
     private static let lock = NSLock()
 
     static func backend() throws -> LocalBackend {
@@ -20,7 +22,9 @@ enum SharedModel {
         lock.lock()
         defer { lock.unlock() }
         if engine == nil { engine = try Engine(modelPath: path, threads: 2) }
-        return try LocalBackend(engine: engine!, name: "smollm2-135m-instruct")
+        let backend = try LocalBackend(engine: engine!, name: "smollm2-135m-instruct", fingerprint: fingerprint)
+        fingerprint = backend.descriptor.fingerprint
+        return backend
     }
 }
 

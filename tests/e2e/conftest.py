@@ -29,7 +29,7 @@ def _free_port() -> int:
 class Server:
     """One real `baseserve serve` process on a free loopback port."""
 
-    def __init__(self, name: str, extra_args: list[str], data_dir: Path):
+    def __init__(self, name: str, extra_args: list[str], data_dir: Path, model_name: str = MODEL):
         binary = Path(os.environ.get("BASESERVE_BIN", ROOT / ".build/release/baseserve"))
         self.binary = str(binary)
         if not binary.exists():
@@ -41,7 +41,7 @@ class Server:
         self.log_path = ROOT / f".build/e2e-{name}.log"
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
-            [str(binary), "serve", "--host", "127.0.0.1", "--port", str(port), "--model", f"{MODEL}={model}",
+            [str(binary), "serve", "--host", "127.0.0.1", "--port", str(port), "--model", f"{model_name}={model}",
              "--threads", "2", "--data-dir", str(data_dir), *extra_args],
             cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 120

@@ -173,6 +173,10 @@ def test_models_are_listed_with_the_upstreams_context(http, replicas):
     assert set(ours) == {"big", "hasty", "badkey", "flagged"}
     assert ours["big"]["max_model_len"] == theirs["max_model_len"]
     assert ours["hasty"]["max_model_len"] == 2048
+    # An upstream model says so, and has no local file to fingerprint.
+    capabilities = ours["big"]["capabilities"]
+    assert capabilities["kind"] == "upstream" and capabilities["max_model_len"] == theirs["max_model_len"]
+    assert capabilities["n_layers"] is None and "sha256" not in capabilities and "quantization" not in capabilities
 
 
 def test_completion_and_usage_match_the_replica(http, replicas):

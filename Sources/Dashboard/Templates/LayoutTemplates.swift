@@ -13,6 +13,7 @@ extension Templates {
     <body>
     <header class="bar"><nav>
     <a class="brand" href="/">BaseServe</a>
+    <a href="/docs">Docs</a>
     {{#nav.signedIn}}
     <a href="/dashboard">Dashboard</a>
     {{#nav.isAdmin}}

@@ -1,6 +1,7 @@
 /// Every page's Mustache template, by name. Pages inherit `layout` and fill its
-/// `title` and `main` blocks. Only `{{ }}` (escaped) appears in them: nothing a
-/// visitor typed can reach a page as markup.
+/// `title` and `main` blocks. Only `{{ }}` (escaped) appears in them, but for the
+/// user guide's HTML (`guide`), which comes from the binary: nothing a visitor
+/// typed can reach a page as markup.
 enum Templates {
     static let all: [String: String] = [
         "layout": layout,
@@ -18,5 +19,6 @@ enum Templates {
         "adminMembers": adminMembers,
         "adminInvites": adminInvites,
         "adminAudit": adminAudit,
+        "guide": guide,
     ]
 }
