@@ -26,7 +26,8 @@ public struct AccessGate: APIKeyAuthenticator {
         }
         guard let found else { return nil }
         return Principal(name: found.key.displayPrefix, allowedModels: found.limits.allowedModels.map(Set.init),
-                         account: MemberAccount(store: store, authentication: found, logger: logger))
+                         account: MemberAccount(store: store, authentication: found, logger: logger),
+                         maxConcurrency: found.maxConcurrency)
     }
 }
 
@@ -86,7 +87,8 @@ struct MemberAccount: RequestAccount {
         let record = UsageRecord(
             memberID: authentication.member.id, keyID: authentication.key.id, model: usage.model, route: usage.route,
             promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, status: usage.status,
-            latencyMilliseconds: usage.latencyMilliseconds, time: Date(), user: usage.user, reservation: reservation.take())
+            latencyMilliseconds: usage.latencyMilliseconds, time: Date(), user: usage.user, reservation: reservation.take(),
+            requestID: usage.requestID, queueMilliseconds: usage.queueMilliseconds, workload: usage.workload?.rawValue)
         do {
             try await store.record(record)
         } catch {

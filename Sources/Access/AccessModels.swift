@@ -187,11 +187,15 @@ public struct KeyAuthentication: Sendable, Equatable {
     public var member: Member
     /// The key's overrides over the member's limits.
     public var limits: Limits
+    /// Requests of this key that may run at once: the key's setting, else its
+    /// member's; nil: the server's default.
+    public var maxConcurrency: Int?
 
-    public init(key: APIKey, member: Member, limits: Limits) {
+    public init(key: APIKey, member: Member, limits: Limits, maxConcurrency: Int? = nil) {
         self.key = key
         self.member = member
         self.limits = limits
+        self.maxConcurrency = maxConcurrency
     }
 }
 
@@ -211,9 +215,16 @@ public struct UsageRecord: Sendable, Equatable {
     /// The tokens reserved for the request at admission, which recording it
     /// replaces by the tokens it actually used; nil when none were reserved.
     public var reservation: TokenReservation?
+    /// The `X-Request-Id` the response carried.
+    public var requestID: String?
+    /// Milliseconds the request waited for its turn among its key's requests.
+    public var queueMilliseconds: Int?
+    /// `interactive` or `batch`, as the client's `X-Workload` said.
+    public var workload: String?
 
     public init(memberID: String, keyID: String?, model: String?, route: String, promptTokens: Int, completionTokens: Int,
-                status: Int, latencyMilliseconds: Int, time: Date, user: String? = nil, reservation: TokenReservation? = nil) {
+                status: Int, latencyMilliseconds: Int, time: Date, user: String? = nil, reservation: TokenReservation? = nil,
+                requestID: String? = nil, queueMilliseconds: Int? = nil, workload: String? = nil) {
         self.memberID = memberID
         self.keyID = keyID
         self.model = model
@@ -225,6 +236,9 @@ public struct UsageRecord: Sendable, Equatable {
         self.time = time
         self.user = user
         self.reservation = reservation
+        self.requestID = requestID
+        self.queueMilliseconds = queueMilliseconds
+        self.workload = workload
     }
 }
 

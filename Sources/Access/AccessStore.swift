@@ -112,6 +112,13 @@ public protocol AccessStore: Sendable {
     /// Deletes raw usage rows older than `before` (the daily roll-ups stay).
     func pruneUsage(before: Date) async throws -> Int
 
+    // MARK: Queued concurrency
+    /// A member's own number of requests per key that may run at once (nil: the server's default).
+    func setMemberConcurrency(memberID: String, maxConcurrency: Int?, by: String?) async throws
+    /// A key's own number of requests that may run at once (nil: its member's, else the server's default).
+    func setKeyConcurrency(id: String, maxConcurrency: Int?, by: String?) async throws
+    func concurrencyOverrides() async throws -> ConcurrencyOverrides
+
     // MARK: Audit
 
     func audit(action: String, target: String, detail: String?, by: String?) async throws

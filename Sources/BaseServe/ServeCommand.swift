@@ -64,6 +64,10 @@ struct ServeCommand: AsyncParsableCommand {
         valueName: "token"))
     var metricsTokenOption: String?
     var metricsToken: String? { metricsTokenOption ?? ProcessInfo.processInfo.environment["BASESERVE_METRICS_TOKEN"] }
+    @Option(name: .long, help: "Requests of one API key that run at once (a key's or member's own setting overrides it).")
+    var keyConcurrency = 8
+    @Option(name: .long, help: "Requests of one API key that may wait for a turn beyond the running ones (more: 429 queue_full).")
+    var keyQueue = 64
     @Option(name: .long, help: "Days to keep per-request usage rows (daily totals are kept).") var usageRetentionDays = 90
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     @OptionGroup var modelSources: ModelSourceOptions
@@ -81,6 +85,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let maxConnections { guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") } }
         if let metricsTokenOption { guard !metricsTokenOption.isEmpty else { throw ValidationError("--metrics-token must not be empty") } }
+        guard keyConcurrency >= 1 else { throw ValidationError("--key-concurrency must be at least 1") }
+        guard keyQueue >= 0 else { throw ValidationError("--key-queue must be at least 0") }
         guard usageRetentionDays >= 1 else { throw ValidationError("--usage-retention-days must be at least 1") }
         if noAuth && !apiKey.isEmpty { throw ValidationError("--no-auth and --api-key contradict each other") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
@@ -151,7 +157,8 @@ struct ServeCommand: AsyncParsableCommand {
                                       idleTimeout: .seconds(idleTimeout), maxConnections: connectionCap)
         let configuration = ServerConfiguration(host: host, port: port, maxLogprobs: maxLogprobs, maxBodyBytes: maxBodyBytes,
                                                 connections: limits, metricsAccess: MetricsAccess(token: metricsToken),
-                                                maxScoreContinuations: maxScoreContinuations)
+                                                maxScoreContinuations: maxScoreContinuations,
+                                                keyConcurrency: keyConcurrency, keyQueue: keyQueue)
         let state = ServerState()
         let authenticator: (any APIKeyAuthenticator)? = noAuth ? nil : AccessGate(store: store, operatorKeys: keys, logger: logger)
         let dashboard = DashboardConfiguration(publicURL: publicURL, secureCookies: publicURL.lowercased().hasPrefix("https://"))

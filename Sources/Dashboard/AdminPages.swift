@@ -145,8 +145,12 @@ struct AdminPages: Sendable {
         let now = site.configuration.now()
         let members = try await site.store.members()
         let keys = try await site.store.allKeys()
+        let concurrency = try await site.store.concurrencyOverrides()
         var rows: [[String: Any]] = []
         for m in members {
+            let keyConcurrency = keys.filter { $0.memberID == m.id }.compactMap { key in
+                concurrency.keys[key.id].map { "\(key.name) (\(key.id)): \($0)" }
+            }
             let usage = try await site.store.dailyUsage(memberID: m.id, days: 30, now: now)
             rows.append([
                 "id": m.id, "name": m.name, "email": m.email, "isAdmin": m.isAdmin, "status": m.status.rawValue,
@@ -158,6 +162,8 @@ struct AdminPages: Sendable {
                 "tpm": m.limits.tokensPerMinute.map(String.init) ?? "",
                 "tpd": m.limits.tokensPerDay.map(String.init) ?? "",
                 "models": m.limits.allowedModels?.joined(separator: ", ") ?? "",
+                "concurrency": concurrency.members[m.id].map { "\($0) per key" } ?? "server default",
+                "keyConcurrency": keyConcurrency.joined(separator: "; "),
             ])
         }
         var data: [String: Any] = ["members": rows].merging(Self.flash(request)) { $1 }

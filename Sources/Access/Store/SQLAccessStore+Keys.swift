@@ -83,6 +83,7 @@ extension SQLAccessStore {
         try await query("UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
                         [.time(time), .text(apiKey.id), .time(time)])
         apiKey.lastUsedAt = Date(unixMilliseconds: time.unixMilliseconds)
-        return KeyAuthentication(key: apiKey, member: owner, limits: apiKey.limits.overriding(owner.limits))
+        return KeyAuthentication(key: apiKey, member: owner, limits: apiKey.limits.overriding(owner.limits),
+                                 maxConcurrency: try await maxConcurrency(keyID: apiKey.id))
     }
 }

@@ -18,7 +18,8 @@ struct AdminCommand: AsyncParsableCommand {
         subcommands: [
             AdminCreate.self, AdminSetupLink.self, AdminRequests.self, AdminApprove.self, AdminDeny.self, AdminInvite.self,
             AdminInvites.self, AdminMembers.self, AdminSuspend.self, AdminActivate.self, AdminLimits.self, AdminKeys.self,
-            AdminRevokeKey.self, AdminKeyLimits.self, AdminUsage.self, AdminAudit.self, AdminMailTest.self,
+            AdminRevokeKey.self, AdminKeyLimits.self, AdminConcurrency.self, AdminKeyConcurrency.self, AdminUsage.self, AdminAudit.self,
+            AdminMailTest.self,
         ]
     )
 }

@@ -71,7 +71,10 @@ extension Templates {
     <div><div class="muted">Requests, 30 days</div><div>{{requests30}}</div></div>
     <div><div class="muted">Tokens, 30 days</div><div>{{tokens30}}</div></div>
     <div><div class="muted">Keys in use</div><div>{{activeKeys}}</div></div>
+    <div><div class="muted">Requests at once</div><div>{{concurrency}}</div></div>
     </div>
+    {{#keyConcurrency}}<p class="muted">Keys with their own number of requests at once: {{keyConcurrency}}</p>{{/keyConcurrency}}
+    <p class="hint muted">Requests at once: <code>baseserve admin concurrency EMAIL N</code>, or per key <code>baseserve admin key-concurrency KEY-ID N</code>; more wait in the server's queue.</p>
     <form class="limits-form" method="post" action="/admin/members/{{id}}/limits">
     <input type="hidden" name="csrf" value="{{sessionCSRF}}">
     <div class="grid">
