@@ -111,6 +111,14 @@ public protocol AccessStore: Sendable {
     func dailyUsage(memberID: String?, days: Int, now: Date) async throws -> [DailyUsage]
     /// Deletes raw usage rows older than `before` (the daily roll-ups stay).
     func pruneUsage(before: Date) async throws -> Int
+    /// Requests between `from` and `to` (exclusive), newest first; one member's or everyone's.
+    func usageEntries(memberID: String?, from: Date, to: Date, limit: Int?) async throws -> [UsageEntry]
+    /// The daily roll-up over `period`, by day, member, key and model.
+    func usageBreakdown(memberID: String?, period: UsagePeriod) async throws -> [UsageBreakdown]
+    /// Requests and tokens over `period` by `X-Workload`.
+    func workloadTotals(memberID: String?, period: UsagePeriod) async throws -> [WorkloadTotal]
+    /// The monthly and daily token budgets set on members and keys.
+    func tokenBudgets(memberID: String?) async throws -> TokenBudgets
 
     // MARK: Queued concurrency
     /// A member's own number of requests per key that may run at once (nil: the server's default).

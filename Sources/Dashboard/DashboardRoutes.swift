@@ -5,7 +5,7 @@ import Logging
 
 /// Adds BaseServe's web pages to the server's router: the public page and its
 /// access-request form, sign-in, invites and first-admin setup, the member's
-/// dashboard, the admin pages and the stylesheet.
+/// dashboard and usage pages, the admin pages and the stylesheet.
 ///
 /// Every page answers in HTML, errors included; nothing expected is thrown to
 /// the API's JSON error middleware.
@@ -16,6 +16,7 @@ public func addDashboardRoutes(to router: Router<APIRequestContext>, store: any 
     SignInPages(site: site).addRoutes(to: router)
     InvitePages(site: site).addRoutes(to: router)
     MemberPages(site: site).addRoutes(to: router)
+    UsagePages(site: site).addRoutes(to: router)
     AdminPages(site: site).addRoutes(to: router)
     StaticRoutes().addRoutes(to: router)
 }

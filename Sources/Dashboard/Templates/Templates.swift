@@ -12,6 +12,8 @@ enum Templates {
         "setup": setup,
         "dashboard": dashboard,
         "keyCreated": keyCreated,
+        "usage": usage,
+        "usageChart": usageChart,
         "adminRequests": adminRequests,
         "inviteIssued": inviteIssued,
         "adminMembers": adminMembers,
