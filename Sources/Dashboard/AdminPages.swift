@@ -163,7 +163,7 @@ struct AdminPages: Sendable {
                 "tpd": m.limits.tokensPerDay.map(String.init) ?? "",
                 "models": m.limits.allowedModels?.joined(separator: ", ") ?? "",
                 "concurrency": concurrency.members[m.id].map { "\($0) per key" } ?? "server default",
-                "keyConcurrency": keyConcurrency.joined(separator: "; "),
+                "keyConcurrency": keyConcurrency.joined(separator: "; "), "hasKeyConcurrency": !keyConcurrency.isEmpty,
             ])
         }
         var data: [String: Any] = ["members": rows].merging(Self.flash(request)) { $1 }

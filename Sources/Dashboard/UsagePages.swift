@@ -58,11 +58,13 @@ struct UsagePages: Sendable {
 
         let keysByID = Dictionary(keys.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let emails = Dictionary(members.map { ($0.id, $0.email) }, uniquingKeysWith: { a, _ in a })
+        func memberLabel(_ id: String) -> String { emails[id] ?? id }
+        // Across members, names repeat ("laptop"): the admin's view adds whose key it is.
         func keyLabel(_ id: String?) -> String {
             guard let id else { return "no key" }
-            return keysByID[id].map { "\($0.name) (\(id))" } ?? id
+            guard let key = keysByID[id] else { return id }
+            return memberID == nil ? "\(key.name) (\(id), \(memberLabel(key.memberID)))" : "\(key.name) (\(id))"
         }
-        func memberLabel(_ id: String) -> String { emails[id] ?? id }
 
         let byModel = UsageChart(days: period.days, breakdown: breakdown) { $0.model ?? "no model" }
         let byKey = UsageChart(days: period.days, breakdown: breakdown) { keyLabel($0.keyID) }
@@ -104,7 +106,7 @@ struct UsagePages: Sendable {
             "recent": recent.map { e -> [String: Any] in
                 [
                     "time": DisplayFormat.time(e.time), "member": e.memberEmail ?? e.memberID,
-                    "key": e.keyName.map { "\($0) (\(e.keyID ?? ""))" } ?? e.keyID ?? "—",
+                    "key": e.keyName ?? e.keyID ?? "—", "keyPrefix": e.keyPrefix ?? "",
                     "model": e.model ?? "—", "route": e.route,
                     "tokens": DisplayFormat.count(e.tokens),
                     "tokenDetail": "\(DisplayFormat.count(e.promptTokens)) prompt + \(DisplayFormat.count(e.completionTokens)) completion",

@@ -6,13 +6,16 @@ import XCTest
 /// No sleeps: each step waits until the queue itself reports the state.
 final class KeyQueueTests: XCTestCase {
     /// Yields until `condition` holds: the waiting tasks need the executor to
-    /// reach their `acquire`, which happens in a few turns.
-    private func eventually(_ what: String, _ condition: () -> Bool) async {
+    /// reach their `acquire`, which happens in a few turns. Fails (rather than
+    /// hanging) when it never does; returns whether it did.
+    @discardableResult
+    private func eventually(_ what: String, _ condition: () async -> Bool) async -> Bool {
         for _ in 0..<100_000 {
-            if condition() { return }
+            if await condition() { return true }
             await Task.yield()
         }
         XCTFail("never happened: \(what)")
+        return false
     }
 
     /// Ordered record of which waiter got its turn.
@@ -57,12 +60,12 @@ final class KeyQueueTests: XCTestCase {
 
         // Each released slot goes to the first waiter.
         first.release()
-        await eventually("waiter 0 runs") { queues.counts(key: "k").waiting == 2 }
-        try await waiters[0].value
+        guard await eventually("a waiter runs", { await turns.order.count == 1 }) else { return }
         second.release()
-        try await waiters[1].value
+        guard await eventually("a second waiter runs", { await turns.order.count == 2 }) else { return }
         await turns.release(0)
-        try await waiters[2].value
+        guard await eventually("the third waiter runs", { await turns.order.count == 3 }) else { return }
+        for waiter in waiters { try await waiter.value }
         let order = await turns.order
         XCTAssertEqual(order, [0, 1, 2])
         XCTAssertEqual(queues.counts(key: "k").running, 2)
@@ -80,31 +83,36 @@ final class KeyQueueTests: XCTestCase {
     func testACancelledWaiterLeavesTheQueueAndTheNextMovesUp() async throws {
         let queues = KeyQueues(defaultConcurrency: 1, maxWaiting: 2)
         let running = try await queues.acquire(key: "k")
+        let turns = Turns()
         let leaving = Task { try await queues.acquire(key: "k") }
         await eventually("the first waiter in line") { queues.counts(key: "k").waiting == 1 }
-        let staying = Task { try await queues.acquire(key: "k") }
+        let staying = Task { await turns.got(1, try await queues.acquire(key: "k")) }
         await eventually("the second waiter in line") { queues.counts(key: "k").waiting == 2 }
 
-        // The queue is full; the first waiter's client goes away.
+        // The queue is full; the first waiter's client goes away, and it leaves the line at once.
         leaving.cancel()
+        guard await eventually("the cancelled waiter leaves", { queues.counts(key: "k").waiting == 1 }) else { return }
         do {
             _ = try await leaving.value
             XCTFail("a cancelled waiter got a slot")
         } catch {
             XCTAssertTrue(error is CancellationError, "\(error)")
         }
-        XCTAssertEqual(queues.counts(key: "k").waiting, 1)
         // Its place is free at once: a newcomer may wait again.
-        let newcomer = Task { try await queues.acquire(key: "k") }
+        let newcomer = Task { await turns.got(2, try await queues.acquire(key: "k")) }
         await eventually("the newcomer in line") { queues.counts(key: "k").waiting == 2 }
 
-        // The next slot goes to the waiter that stayed, not to the one that left.
+        // The next slot goes to the waiter that stayed, not to the one that left
+        // (nor to the newcomer behind it).
         running.release()
-        let slot = try await staying.value
-        XCTAssertEqual(queues.counts(key: "k").waiting, 1)
-        slot.release()
-        let last = try await newcomer.value
-        last.release()
+        guard await eventually("a waiter runs", { await turns.order.count == 1 }) else { return }
+        let order = await turns.order
+        XCTAssertEqual(order, [1])
+        await turns.release(order[0])
+        guard await eventually("the newcomer runs", { await turns.order.count == 2 }) else { return }
+        try await staying.value
+        try await newcomer.value
+        await turns.release(2)
         XCTAssertEqual(queues.counts(key: "k").running, 0)
     }
 

@@ -77,7 +77,7 @@ extension Templates {
     <div class="table-wrap"><table class="requests">
     <thead><tr><th>Time</th>{{#isAdminView}}<th>Member</th>{{/isAdminView}}<th>Key</th><th>Model</th><th>Route</th><th>Tokens</th><th>Latency</th><th>Status</th><th>Request id</th><th>Queued</th><th>Workload</th></tr></thead>
     <tbody>
-    {{#recent}}<tr><td class="nowrap">{{time}}</td>{{#isAdminView}}<td>{{member}}</td>{{/isAdminView}}<td>{{key}}</td><td>{{model}}</td><td><code>{{route}}</code></td><td title="{{tokenDetail}}">{{tokens}}</td><td class="nowrap">{{latency}}</td><td><span class="badge {{statusClass}}">{{status}}</span></td><td><code class="request-id">{{requestID}}</code></td><td class="nowrap">{{queue}}</td><td>{{workload}}</td></tr>
+    {{#recent}}<tr><td class="nowrap">{{time}}</td>{{#isAdminView}}<td>{{member}}</td>{{/isAdminView}}<td title="{{keyPrefix}}">{{key}}</td><td>{{model}}</td><td class="nowrap"><code>{{route}}</code></td><td title="{{tokenDetail}}">{{tokens}}</td><td class="nowrap">{{latency}}</td><td><span class="badge {{statusClass}}">{{status}}</span></td><td><code class="request-id">{{requestID}}</code></td><td class="nowrap">{{queue}}</td><td>{{workload}}</td></tr>
     {{/recent}}
     </tbody></table></div>
     {{^recent}}<p class="muted">No requests this month yet.</p>{{/recent}}
