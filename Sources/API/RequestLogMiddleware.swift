@@ -95,7 +95,8 @@ struct RequestLogMiddleware: RouterMiddleware {
             }
         }
         if apiError.status.code >= 500 {
-            logger.error("\(request.method.rawValue) \(request.uri.path) failed: \(error)")
+            // The id the client got, so a reported request can be found in the log.
+            logger.error("\(request.method.rawValue) \(request.uri.path) failed: \(error) request_id=\(context.record.requestID)")
         }
         return apiError.response
     }
