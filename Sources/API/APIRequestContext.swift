@@ -28,6 +28,10 @@ public final class RequestRecord: @unchecked Sendable {
     private var _promptTokens = 0
     private var _completionTokens = 0
     private var _rateLimitReport: RateLimitReport?
+    private var _requestID = ""
+    private var _workload: Workload?
+    private var _queueSlot: QueueSlot?
+    private var _queueMilliseconds: Int?
 
     func setPrincipal(_ p: Principal) { lock.withLock { _principal = p } }
     /// What the `x-ratelimit-*` headers of the answer say: set at admission,
@@ -42,6 +46,28 @@ public final class RequestRecord: @unchecked Sendable {
     }
     func setModel(_ m: String) { lock.withLock { _model = m } }
     func setUser(_ u: String) { lock.withLock { _user = u } }
+    func setRequestID(_ id: String, workload: Workload?) {
+        lock.withLock {
+            _requestID = id
+            _workload = workload
+        }
+    }
+    /// The request's place to run among its key's requests (nil when it never
+    /// got one), and the time it waited for it.
+    func setQueueSlot(_ slot: QueueSlot?, waited: Duration) {
+        lock.withLock {
+            _queueSlot = slot
+            _queueMilliseconds = Int(waited / .milliseconds(1))
+        }
+    }
+    /// Hands the request's slot to its key's next waiting request.
+    func releaseQueueSlot() {
+        let slot = lock.withLock {
+            defer { _queueSlot = nil }
+            return _queueSlot
+        }
+        slot?.release()
+    }
     func addTokens(prompt: Int = 0, completion: Int = 0) {
         lock.withLock {
             _promptTokens += prompt
@@ -56,4 +82,10 @@ public final class RequestRecord: @unchecked Sendable {
     public var promptTokens: Int { lock.withLock { _promptTokens } }
     public var completionTokens: Int { lock.withLock { _completionTokens } }
     public var rateLimitReport: RateLimitReport? { lock.withLock { _rateLimitReport } }
+    /// The `X-Request-Id` the response carries.
+    public var requestID: String { lock.withLock { _requestID } }
+    /// What the client's `X-Workload` said, if it named a known workload.
+    public var workload: Workload? { lock.withLock { _workload } }
+    /// Milliseconds spent waiting for a turn; nil for routes that do not queue.
+    public var queueMilliseconds: Int? { lock.withLock { _queueMilliseconds } }
 }

@@ -22,11 +22,15 @@ public struct ServerConfiguration: Sendable {
     /// The most continuations (or items) one `/v1/score` request may score:
     /// each is a pass over the model, and billing reserves for them up front.
     public var maxScoreContinuations: Int
+    /// Requests of one key that run at once, unless the key or its member sets another number.
+    public var keyConcurrency: Int
+    /// Requests of one key that may wait for a turn beyond the running ones; more get 429 `queue_full`.
+    public var keyQueue: Int
 
     public init(host: String = "127.0.0.1", port: Int = 8000, maxLogprobs: Int = 20, maxBodyBytes: Int = 16 << 20,
                 version: String = BaseServeVersion.current, cancelOnDisconnect: Bool = true,
                 connections: ConnectionLimits = ConnectionLimits(), metricsAccess: MetricsAccess = MetricsAccess(),
-                maxScoreContinuations: Int = 64) {
+                maxScoreContinuations: Int = 64, keyConcurrency: Int = 8, keyQueue: Int = 64) {
         self.host = host
         self.port = port
         self.maxLogprobs = maxLogprobs
@@ -36,6 +40,8 @@ public struct ServerConfiguration: Sendable {
         self.connections = connections
         self.metricsAccess = metricsAccess
         self.maxScoreContinuations = maxScoreContinuations
+        self.keyConcurrency = keyConcurrency
+        self.keyQueue = keyQueue
     }
 
     public static func isLoopback(_ host: String) -> Bool {
@@ -55,6 +61,7 @@ public func buildRouter(models: ModelRegistry, authenticator: (any APIKeyAuthent
                         addRoutes: (Router<APIRequestContext>) -> Void = { _ in }) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
     let known = KnownRoutes()
+    let queues = KeyQueues(defaultConcurrency: configuration.keyConcurrency, maxWaiting: configuration.keyQueue)
     router.add(middleware: RequestLogMiddleware(metrics: metrics, routes: known, logger: logger))
 
     // Public routes.
@@ -70,7 +77,7 @@ public func buildRouter(models: ModelRegistry, authenticator: (any APIKeyAuthent
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
         return Response(status: .ok, headers: headers,
-                        body: .init(byteBuffer: ByteBuffer(string: metrics.render(load: models.load))))
+                        body: .init(byteBuffer: ByteBuffer(string: metrics.render(load: models.load, waitingRequests: queues.waitingCount))))
     }
     router.get("openapi.json") { _, _ in
         var headers = HTTPFields()
@@ -88,8 +95,8 @@ public func buildRouter(models: ModelRegistry, authenticator: (any APIKeyAuthent
         v1.add(middleware: AuthenticationMiddleware(authenticator: authenticator))
     }
     tokenizer.addProtectedRoutes(to: protected)
-    CompletionsController(models: models, configuration: configuration, metrics: metrics).addRoutes(to: v1)
-    ScoreController(models: models, configuration: configuration).addRoutes(to: v1)
+    CompletionsController(models: models, configuration: configuration, metrics: metrics, queues: queues).addRoutes(to: v1)
+    ScoreController(models: models, configuration: configuration, metrics: metrics, queues: queues).addRoutes(to: v1)
     v1.get("models") { _, context in
         let data: [JSON] = models.visible(to: context.record.principal).map {
             ModelListing.entry($0.descriptor, maxLogprobs: configuration.maxLogprobs)

@@ -9,15 +9,20 @@ public struct Principal: Sendable, Equatable {
     public var allowedModels: Set<String>?
     /// Limits and usage records; nil for keys that have none (operators' keys).
     public var account: (any RequestAccount)?
+    /// Requests of this key that may run at once (the key's or its member's
+    /// override); nil: the server's `--key-concurrency`.
+    public var maxConcurrency: Int?
 
-    public init(name: String, allowedModels: Set<String>? = nil, account: (any RequestAccount)? = nil) {
+    public init(name: String, allowedModels: Set<String>? = nil, account: (any RequestAccount)? = nil, maxConcurrency: Int? = nil) {
         self.name = name
         self.allowedModels = allowedModels
         self.account = account
+        self.maxConcurrency = maxConcurrency
     }
 
     public static func == (a: Principal, b: Principal) -> Bool {
         a.name == b.name && a.allowedModels == b.allowedModels && (a.account == nil) == (b.account == nil)
+            && a.maxConcurrency == b.maxConcurrency
     }
 }
 

@@ -10,6 +10,7 @@ struct CompletionsController {
     let models: ModelRegistry
     let configuration: ServerConfiguration
     let metrics: ServerMetrics
+    let queues: KeyQueues
 
     func addRoutes(to group: RouterGroup<APIRequestContext>) {
         group.post("completions", use: complete)
@@ -29,6 +30,8 @@ struct CompletionsController {
         if let user = parameters.user { context.record.setUser(user) }
         var backendRequest = parameters.request
         if backendRequest.truncatePromptTokens == -1 { backendRequest.truncatePromptTokens = model.maxModelLength }
+        // A stream keeps its slot until its last byte: the request log releases it.
+        try await context.record.waitForTurn(in: queues, metrics: metrics)
         try await context.record.reserveTokens(WorstCaseTokens.completion(backendRequest, maxModelLength: model.maxModelLength))
         let started = ContinuousClock.now
         let events = try await backend.complete(backendRequest)

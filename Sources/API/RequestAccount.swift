@@ -89,9 +89,15 @@ public struct RequestUsage: Sendable, Equatable {
     public var latencyMilliseconds: Int
     /// The request's `user` field.
     public var user: String?
+    /// The `X-Request-Id` its response carried.
+    public var requestID: String?
+    /// Milliseconds it waited for its turn among its key's requests; nil for routes that do not queue.
+    public var queueMilliseconds: Int?
+    /// What the client's `X-Workload` said.
+    public var workload: Workload?
 
     public init(route: String, model: String?, promptTokens: Int, completionTokens: Int, status: Int, latencyMilliseconds: Int,
-                user: String?) {
+                user: String?, requestID: String? = nil, queueMilliseconds: Int? = nil, workload: Workload? = nil) {
         self.route = route
         self.model = model
         self.promptTokens = promptTokens
@@ -99,5 +105,8 @@ public struct RequestUsage: Sendable, Equatable {
         self.status = status
         self.latencyMilliseconds = latencyMilliseconds
         self.user = user
+        self.requestID = requestID
+        self.queueMilliseconds = queueMilliseconds
+        self.workload = workload
     }
 }

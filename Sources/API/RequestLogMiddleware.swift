@@ -15,12 +15,16 @@ struct RequestLogMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
         metrics.requestStarted()
+        let requestID = RequestID.forRequest(request.headers)
+        context.record.setRequestID(requestID, workload: Workload.of(request.headers))
         var response: Response
         do {
             response = try await next(request, context)
         } catch {
             response = errorResponse(for: error, request: request, context: context)
         }
+        // Every answer carries its id: API, errors, unknown routes and pages alike.
+        response.headers[RequestID.header] = requestID
         let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
         let record = context.record
         let metrics = self.metrics
@@ -44,13 +48,20 @@ struct RequestLogMiddleware: RouterMiddleware {
             }
             if let p = record.principal { line += " key=\(p.name)" }
             if let user = record.user { line += " user=\(user.debugDescription)" }
+            if let queued = record.queueMilliseconds { line += " queue_ms=\(queued)" }
+            if let workload = record.workload { line += " workload=\(workload.rawValue)" }
+            line += " request_id=\(record.requestID)"
             logger.info("\(line)")
             if let account = record.principal?.account {
                 await account.record(RequestUsage(
                     route: route, model: record.model, promptTokens: record.promptTokens,
                     completionTokens: record.completionTokens, status: Int(status),
-                    latencyMilliseconds: Int((seconds * 1000).rounded()), user: record.user))
+                    latencyMilliseconds: Int((seconds * 1000).rounded()), user: record.user,
+                    requestID: record.requestID, queueMilliseconds: record.queueMilliseconds, workload: record.workload))
             }
+            // The key's next waiting request runs only now, after this one's
+            // tokens are settled, so its reservation sees them.
+            record.releaseQueueSlot()
         }
         if response.status == APIError.clientClosedRequest.status {
             // The client is gone: nothing will write this body, so record now.
@@ -84,7 +95,8 @@ struct RequestLogMiddleware: RouterMiddleware {
             }
         }
         if apiError.status.code >= 500 {
-            logger.error("\(request.method.rawValue) \(request.uri.path) failed: \(error)")
+            // The id the client got, so a reported request can be found in the log.
+            logger.error("\(request.method.rawValue) \(request.uri.path) failed: \(error) request_id=\(context.record.requestID)")
         }
         return apiError.response
     }

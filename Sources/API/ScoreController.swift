@@ -10,6 +10,8 @@ import JSONValue
 struct ScoreController {
     let models: ModelRegistry
     let configuration: ServerConfiguration
+    let metrics: ServerMetrics
+    let queues: KeyQueues
 
     func addRoutes(to group: RouterGroup<APIRequestContext>) {
         group.post("score", use: score)
@@ -64,6 +66,7 @@ struct ScoreController {
         var scoreRequest = ScoreRequest(items: items)
         scoreRequest.addSpecialTokens = try f.bool("add_special_tokens") ?? true
         scoreRequest.topLogprobs = try f.int("top_logprobs", in: 0...configuration.maxLogprobs) ?? 0
+        try await context.record.waitForTurn(in: queues, metrics: metrics)
         try await context.record.reserveTokens(WorstCaseTokens.score(scoreRequest, maxModelLength: backend.descriptor.maxModelLength))
         // Scoring runs to its end in a task of its own, even when the client
         // leaves: its work is bounded by the request, and every token it

@@ -15,6 +15,8 @@ public final class ServerMetrics: Sendable {
     private let running: Metrics.Gauge
     private let queue: Metrics.Gauge
     private let kvCache: Metrics.Gauge
+    private let queueWait: Metrics.Timer
+    private let queueWaiting: Metrics.Gauge
     private let inFlight = InFlightCounter()
 
     public init() {
@@ -31,6 +33,8 @@ public final class ServerMetrics: Sendable {
         running = Metrics.Gauge(label: "baseserve_requests_running", factory: factory)
         queue = Metrics.Gauge(label: "baseserve_engine_jobs", factory: factory)
         kvCache = Metrics.Gauge(label: "baseserve_kv_cache_bytes", factory: factory)
+        queueWait = Metrics.Timer(label: "baseserve_queue_wait_seconds", factory: factory)
+        queueWaiting = Metrics.Gauge(label: "baseserve_queue_waiting_requests", factory: factory)
     }
 
     func requestStarted() { running.record(inFlight.add(1)) }
@@ -52,8 +56,15 @@ public final class ServerMetrics: Sendable {
         timeToFirstToken.recordNanoseconds(Int64(seconds * 1e9))
     }
 
-    /// The Prometheus text, with the engine's queue sampled now.
-    public func render(load: BackendLoad) -> String {
+    /// How long a request waited for its turn among its key's requests (0 for most).
+    func recordQueueWait(_ waited: Duration) {
+        queueWait.recordNanoseconds(Int64(waited / .nanoseconds(1)))
+    }
+
+    /// The Prometheus text, with the engine's queue and the requests waiting
+    /// in the keys' queues sampled now.
+    public func render(load: BackendLoad, waitingRequests: Int = 0) -> String {
+        queueWaiting.record(waitingRequests)
         queue.record(load.jobs)
         kvCache.record(load.kvCacheBytes)
         return registry.emitToString()

@@ -28,7 +28,8 @@ public struct AccessGate: APIKeyAuthenticator {
         // Checked on every request against the database: a pause holds at once.
         if found.key.pausedAt != nil { throw Self.paused(found.key) }
         return Principal(name: found.key.displayPrefix, allowedModels: found.limits.allowedModels.map(Set.init),
-                         account: MemberAccount(store: store, authentication: found, logger: logger))
+                         account: MemberAccount(store: store, authentication: found, logger: logger),
+                         maxConcurrency: found.maxConcurrency)
     }
 
     /// The 401 for a paused key: it is known and its secret right, but it may
@@ -100,7 +101,8 @@ struct MemberAccount: RequestAccount {
         let record = UsageRecord(
             memberID: authentication.member.id, keyID: authentication.key.id, model: usage.model, route: usage.route,
             promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, status: usage.status,
-            latencyMilliseconds: usage.latencyMilliseconds, time: Date(), user: usage.user, reservation: reservation.take())
+            latencyMilliseconds: usage.latencyMilliseconds, time: Date(), user: usage.user, reservation: reservation.take(),
+            requestID: usage.requestID, queueMilliseconds: usage.queueMilliseconds, workload: usage.workload?.rawValue)
         do {
             try await store.record(record)
         } catch {

@@ -260,12 +260,16 @@ public struct KeyAuthentication: Sendable, Equatable {
     /// The account's monthly token budget in force: the member's own, else
     /// the server's default; nil: none.
     public var accountMonthlyBudget: Int?
+    /// Requests of this key that may run at once: the key's setting, else its
+    /// member's; nil: the server's default.
+    public var maxConcurrency: Int?
 
-    public init(key: APIKey, member: Member, limits: Limits, accountMonthlyBudget: Int? = nil) {
+    public init(key: APIKey, member: Member, limits: Limits, accountMonthlyBudget: Int? = nil, maxConcurrency: Int? = nil) {
         self.key = key
         self.member = member
         self.limits = limits
         self.accountMonthlyBudget = accountMonthlyBudget
+        self.maxConcurrency = maxConcurrency
     }
 
     /// Whether any token budget applies to this key's requests.
@@ -290,9 +294,16 @@ public struct UsageRecord: Sendable, Equatable {
     /// The tokens reserved for the request at admission, which recording it
     /// replaces by the tokens it actually used; nil when none were reserved.
     public var reservation: TokenReservation?
+    /// The `X-Request-Id` the response carried.
+    public var requestID: String?
+    /// Milliseconds the request waited for its turn among its key's requests.
+    public var queueMilliseconds: Int?
+    /// `interactive` or `batch`, as the client's `X-Workload` said.
+    public var workload: String?
 
     public init(memberID: String, keyID: String?, model: String?, route: String, promptTokens: Int, completionTokens: Int,
-                status: Int, latencyMilliseconds: Int, time: Date, user: String? = nil, reservation: TokenReservation? = nil) {
+                status: Int, latencyMilliseconds: Int, time: Date, user: String? = nil, reservation: TokenReservation? = nil,
+                requestID: String? = nil, queueMilliseconds: Int? = nil, workload: String? = nil) {
         self.memberID = memberID
         self.keyID = keyID
         self.model = model
@@ -304,6 +315,9 @@ public struct UsageRecord: Sendable, Equatable {
         self.time = time
         self.user = user
         self.reservation = reservation
+        self.requestID = requestID
+        self.queueMilliseconds = queueMilliseconds
+        self.workload = workload
     }
 }
 

@@ -134,6 +134,21 @@ public protocol AccessStore: Sendable {
     func dailyUsage(memberID: String?, days: Int, now: Date) async throws -> [DailyUsage]
     /// Deletes raw usage rows older than `before` (the daily roll-ups stay).
     func pruneUsage(before: Date) async throws -> Int
+    /// Requests between `from` and `to` (exclusive), newest first; one member's or everyone's.
+    func usageEntries(memberID: String?, from: Date, to: Date, limit: Int?) async throws -> [UsageEntry]
+    /// The daily roll-up over `period`, by day, member, key and model.
+    func usageBreakdown(memberID: String?, period: UsagePeriod) async throws -> [UsageBreakdown]
+    /// Requests and tokens over `period` by `X-Workload`.
+    func workloadTotals(memberID: String?, period: UsagePeriod) async throws -> [WorkloadTotal]
+    /// The monthly and daily token budgets set on members and keys.
+    func tokenBudgets(memberID: String?) async throws -> TokenBudgets
+
+    // MARK: Queued concurrency
+    /// A member's own number of requests per key that may run at once (nil: the server's default).
+    func setMemberConcurrency(memberID: String, maxConcurrency: Int?, by: String?) async throws
+    /// A key's own number of requests that may run at once (nil: its member's, else the server's default).
+    func setKeyConcurrency(id: String, maxConcurrency: Int?, by: String?) async throws
+    func concurrencyOverrides() async throws -> ConcurrencyOverrides
 
     // MARK: Audit
 

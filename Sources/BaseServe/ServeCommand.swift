@@ -64,6 +64,10 @@ struct ServeCommand: AsyncParsableCommand {
         valueName: "token"))
     var metricsTokenOption: String?
     var metricsToken: String? { metricsTokenOption ?? ProcessInfo.processInfo.environment["BASESERVE_METRICS_TOKEN"] }
+    @Option(name: .long, help: "Requests of one API key that run at once (a key's or member's own setting overrides it).")
+    var keyConcurrency = 8
+    @Option(name: .long, help: "Requests of one API key that may wait for a turn beyond the running ones (more: 429 queue_full).")
+    var keyQueue = 64
     @Option(name: .long, help: "Days to keep per-request usage rows (daily totals are kept).") var usageRetentionDays = 90
     @Option(name: .long, help: ArgumentHelp(
         "Monthly token budget (prompt plus completion, per UTC month) of each member without one of their own.",
@@ -84,6 +88,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let maxConnections { guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") } }
         if let metricsTokenOption { guard !metricsTokenOption.isEmpty else { throw ValidationError("--metrics-token must not be empty") } }
+        guard keyConcurrency >= 1 else { throw ValidationError("--key-concurrency must be at least 1") }
+        guard keyQueue >= 0 else { throw ValidationError("--key-queue must be at least 0") }
         guard usageRetentionDays >= 1 else { throw ValidationError("--usage-retention-days must be at least 1") }
         if let monthlyTokenBudget, monthlyTokenBudget < 1 { throw ValidationError("--monthly-token-budget must be at least 1") }
         if noAuth && !apiKey.isEmpty { throw ValidationError("--no-auth and --api-key contradict each other") }
@@ -159,7 +165,8 @@ struct ServeCommand: AsyncParsableCommand {
                                       idleTimeout: .seconds(idleTimeout), maxConnections: connectionCap)
         let configuration = ServerConfiguration(host: host, port: port, maxLogprobs: maxLogprobs, maxBodyBytes: maxBodyBytes,
                                                 connections: limits, metricsAccess: MetricsAccess(token: metricsToken),
-                                                maxScoreContinuations: maxScoreContinuations)
+                                                maxScoreContinuations: maxScoreContinuations,
+                                                keyConcurrency: keyConcurrency, keyQueue: keyQueue)
         let state = ServerState()
         let authenticator: (any APIKeyAuthenticator)? = noAuth ? nil : AccessGate(store: store, operatorKeys: keys, logger: logger)
         let dashboard = DashboardConfiguration(publicURL: publicURL, secureCookies: publicURL.lowercased().hasPrefix("https://"))

@@ -149,8 +149,12 @@ struct AdminPages: Sendable {
         let now = site.configuration.now()
         let members = try await site.store.members()
         let keys = try await site.store.allKeys()
+        let concurrency = try await site.store.concurrencyOverrides()
         var rows: [[String: Any]] = []
         for m in members {
+            let keyConcurrency = keys.filter { $0.memberID == m.id }.compactMap { key in
+                concurrency.keys[key.id].map { "\(key.name) (\(key.id)): \($0)" }
+            }
             let usage = try await site.store.dailyUsage(memberID: m.id, days: 30, now: now)
             let budget = try await site.store.budgetUsage(memberID: m.id, at: now)
             rows.append([
@@ -165,6 +169,8 @@ struct AdminPages: Sendable {
                 "models": m.limits.allowedModels?.joined(separator: ", ") ?? "",
                 "monthlyBudget": m.monthlyTokenBudget.map(String.init) ?? "",
                 "usedThisMonth": DisplayFormat.count(budget.accountUsedThisMonth),
+                "concurrency": concurrency.members[m.id].map { "\($0) per key" } ?? "server default",
+                "keyConcurrency": keyConcurrency.joined(separator: "; "), "hasKeyConcurrency": !keyConcurrency.isEmpty,
             ])
         }
         var data: [String: Any] = ["members": rows].merging(Self.flash(request)) { $1 }

@@ -5,7 +5,7 @@ import Logging
 
 /// Adds BaseServe's web pages to the server's router: the public page and its
 /// access-request form, sign-in, invites and first-admin setup, the member's
-/// dashboard, the admin pages, the user guide and the stylesheet.
+/// dashboard and usage pages, the admin pages, the user guide and the stylesheet.
 ///
 /// Every page answers in HTML, errors included; nothing expected is thrown to
 /// the API's JSON error middleware.
@@ -17,6 +17,7 @@ public func addDashboardRoutes(to router: Router<APIRequestContext>, store: any 
     InvitePages(site: site).addRoutes(to: router)
     MemberPages(site: site).addRoutes(to: router)
     KeyPages(site: site).addRoutes(to: router)
+    UsagePages(site: site).addRoutes(to: router)
     AdminPages(site: site).addRoutes(to: router)
     GuidePages(site: site).addRoutes(to: router)
     StaticRoutes().addRoutes(to: router)

@@ -129,6 +129,7 @@ extension SQLAccessStore {
                         [.time(time), .text(apiKey.id), .time(time)])
         apiKey.lastUsedAt = Date(unixMilliseconds: time.unixMilliseconds)
         return KeyAuthentication(key: apiKey, member: owner, limits: apiKey.limits.overriding(owner.limits),
-                                 accountMonthlyBudget: owner.monthlyTokenBudget ?? defaultMonthlyTokenBudget)
+                                 accountMonthlyBudget: owner.monthlyTokenBudget ?? defaultMonthlyTokenBudget,
+                                 maxConcurrency: try await maxConcurrency(keyID: apiKey.id))
     }
 }

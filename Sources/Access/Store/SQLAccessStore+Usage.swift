@@ -9,10 +9,11 @@ extension SQLAccessStore {
         let tokens = usage.promptTokens + usage.completionTokens
         try await transaction { connection in
             try await connection.query(
-                "INSERT INTO usage (id, member_id, key_id, model, route, prompt_tokens, completion_tokens, status, latency_ms, time, end_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO usage (id, member_id, key_id, model, route, prompt_tokens, completion_tokens, status, latency_ms, time, end_user, request_id, queue_ms, workload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [.text(Self.newID()), .text(usage.memberID), .optional(usage.keyID), .optional(usage.model), .text(usage.route),
                  .int(usage.promptTokens), .int(usage.completionTokens), .int(usage.status), .int(usage.latencyMilliseconds),
-                 .int(ms), .optional(usage.user)])
+                 .int(ms), .optional(usage.user), .optional(usage.requestID), .optional(usage.queueMilliseconds),
+                 .optional(usage.workload)])
             try await connection.query(
                 """
                 INSERT INTO usage_daily (member_id, key_id, model, day, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?, 1, ?, ?)

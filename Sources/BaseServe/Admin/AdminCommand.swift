@@ -19,7 +19,8 @@ struct AdminCommand: AsyncParsableCommand {
             AdminCreate.self, AdminSetupLink.self, AdminRequests.self, AdminApprove.self, AdminDeny.self, AdminInvite.self,
             AdminInvites.self, AdminMembers.self, AdminSuspend.self, AdminActivate.self, AdminLimits.self, AdminKeys.self,
             AdminRevokeKey.self, AdminPauseKey.self, AdminResumeKey.self, AdminRenameKey.self, AdminKeyLimits.self,
-            AdminBudget.self, AdminKeyBudget.self, AdminUsage.self, AdminAudit.self, AdminMailTest.self,
+            AdminBudget.self, AdminKeyBudget.self, AdminConcurrency.self, AdminKeyConcurrency.self, AdminUsage.self,
+            AdminAudit.self, AdminMailTest.self,
         ]
     )
 }

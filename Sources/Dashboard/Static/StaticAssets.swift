@@ -69,6 +69,28 @@ enum StaticAssets {
     svg.chart .axis { stroke: #9aa3b2; stroke-width: 1; }
     svg.chart .grid-line { stroke: var(--line); stroke-width: 1; }
     svg.chart text { font-size: 11px; fill: var(--muted); }
+    /* Stacked series (usage page): eight colours that stay apart for common colour blindness. */
+    .s0 { fill: #2457c5; background: #2457c5; } .s1 { fill: #e08a1e; background: #e08a1e; }
+    .s2 { fill: #1e9a8a; background: #1e9a8a; } .s3 { fill: #c2417a; background: #c2417a; }
+    .s4 { fill: #6b5bd2; background: #6b5bd2; } .s5 { fill: #7a8f1f; background: #7a8f1f; }
+    .s6 { fill: #8c5a3c; background: #8c5a3c; } .s7 { fill: #8d96a6; background: #8d96a6; }
+    svg.chart rect[class^="s"]:hover { opacity: .8; }
+    ul.legend { list-style: none; padding: 0; margin: .5rem 0 .75rem; display: flex; flex-wrap: wrap; gap: .25rem 1rem;
+                font-size: .9rem; }
+    ul.legend .swatch { display: inline-block; width: .8rem; height: .8rem; border-radius: 2px; margin-right: .35rem;
+                        vertical-align: -1px; }
+    .budget { margin: 0 0 .9rem; }
+    .budget:last-child { margin-bottom: 0; }
+    .budget-head { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 0 1rem; margin-bottom: .25rem; }
+    svg.budget-bar { width: 100%; height: .7rem; display: block; border-radius: 4px; }
+    svg.budget-bar .track { fill: #e8ebf0; }
+    svg.budget-bar .fill.ok { fill: var(--ok); }
+    svg.budget-bar .fill.near { fill: #d08a00; }
+    svg.budget-bar .fill.over { fill: var(--danger); }
+    a.download { margin-left: .5rem; white-space: nowrap; }
+    .nowrap { white-space: nowrap; }
+    table.requests { font-size: .85rem; }
+    code.request-id { font-size: .8rem; overflow-wrap: anywhere; }
     @media (max-width: 40rem) {
         body { font-size: 15px; }
         th, td { padding: .35rem .4rem; }

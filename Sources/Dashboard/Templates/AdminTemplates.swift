@@ -60,6 +60,7 @@ extension Templates {
     {{$title}}Members{{/title}}
     {{$main}}
     <h1>Members</h1>
+    <p class="muted">Requests at once per key (more wait in the server's queue) are set with <code>baseserve admin concurrency EMAIL N</code>, or for one key <code>baseserve admin key-concurrency KEY-ID N</code>.</p>
     {{#flash}}<div class="notice good">{{flash}}</div>{{/flash}}
     {{#error}}<div class="notice bad">{{error}}</div>{{/error}}
     {{#members}}
@@ -71,7 +72,9 @@ extension Templates {
     <div><div class="muted">Requests, 30 days</div><div>{{requests30}}</div></div>
     <div><div class="muted">Tokens, 30 days</div><div>{{tokens30}}</div></div>
     <div><div class="muted">Keys in use</div><div>{{activeKeys}}</div></div>
+    <div><div class="muted">Requests at once</div><div>{{concurrency}}</div></div>
     </div>
+    {{#hasKeyConcurrency}}<p class="muted">Keys with their own number of requests at once: {{keyConcurrency}}</p>{{/hasKeyConcurrency}}
     <form class="limits-form" method="post" action="/admin/members/{{id}}/limits">
     <input type="hidden" name="csrf" value="{{sessionCSRF}}">
     <div class="grid">

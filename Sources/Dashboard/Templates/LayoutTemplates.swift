@@ -16,7 +16,9 @@ extension Templates {
     <a href="/docs">Docs</a>
     {{#nav.signedIn}}
     <a href="/dashboard">Dashboard</a>
+    <a href="/dashboard/usage">Usage</a>
     {{#nav.isAdmin}}
+    <a href="/admin/usage">All usage</a>
     <a href="/admin/requests">Requests</a>
     <a href="/admin/members">Members</a>
     <a href="/admin/invites">Invites</a>

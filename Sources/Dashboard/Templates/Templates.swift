@@ -14,6 +14,8 @@ enum Templates {
         "dashboard": dashboard,
         "keyCreated": keyCreated,
         "keyPage": keyPage,
+        "usage": usage,
+        "usageChart": usageChart,
         "adminRequests": adminRequests,
         "inviteIssued": inviteIssued,
         "adminMembers": adminMembers,
