@@ -57,7 +57,7 @@ extension JSON {
         do {
             buffer = try await body.collect(upTo: limit)
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            throw APIError(status: .contentTooLarge, message: "The request body is larger than the server's limit of \(limit) bytes.")
+            throw APIError(.payloadTooLarge, "The request body is larger than the server's limit of \(limit) bytes.")
         }
         guard buffer.readableBytes > 0 else {
             throw APIError.invalid("The request body is empty: send a JSON object.", param: nil)

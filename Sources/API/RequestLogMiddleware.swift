@@ -78,12 +78,13 @@ struct RequestLogMiddleware: RouterMiddleware {
             if allowed.isEmpty {
                 apiError.message = "Not found: \(request.method.rawValue) \(request.uri.path) is not a route of this server."
             } else {
-                apiError = APIError(status: .methodNotAllowed,
-                                    message: "Method \(request.method.rawValue) is not allowed on \(request.uri.path); use \(allowed.joined(separator: ", ")).")
+                apiError = APIError(.methodNotAllowed,
+                                    "Method \(request.method.rawValue) is not allowed on \(request.uri.path); use \(allowed.joined(separator: ", ")).")
                 apiError.headers[.allow] = allowed.joined(separator: ", ")
             }
         }
-        if apiError.status.code >= 500 {
+        // Refusals while shutting down are expected; other 5xx are worth a look.
+        if apiError.status.code >= 500, apiError.code != .serverDraining {
             logger.error("\(request.method.rawValue) \(request.uri.path) failed: \(error)")
         }
         return apiError.response

@@ -60,9 +60,8 @@ extension RequestRecord {
         case .exceedsLimit(let reserved, let limit, let maximum):
             // No Retry-After: waiting would not help, and a client must not loop on it.
             var error = APIError(
-                status: .tooManyRequests,
-                message: "This request may use up to \(tokens) tokens (its prompt plus max_tokens for each choice), more than the whole limit of \(maximum) \(limit): it can never run. Ask for fewer tokens (a lower max_tokens or n, a shorter prompt).",
-                type: "rate_limit_error", code: "rate_limit_exceeded")
+                .rateLimitExceeded,
+                "This request may use up to \(tokens) tokens (its prompt plus max_tokens for each choice), more than the whole limit of \(maximum) \(limit): it can never run. Ask for fewer tokens (a lower max_tokens or n, a shorter prompt).")
             error.headers = withTokenFigures(reserved).headers
             throw error
         }

@@ -22,7 +22,7 @@ public struct AccessGate: APIKeyAuthenticator {
             found = try await store.authenticate(key: key)
         } catch {
             logger.error("access store failed while checking a key: \(error)")
-            throw APIError(status: .serviceUnavailable, message: "The access database is unavailable; try again shortly.")
+            throw APIError(.serviceUnavailable, "The access database is unavailable; try again shortly.")
         }
         guard let found else { return nil }
         return Principal(name: found.key.displayPrefix, allowedModels: found.limits.allowedModels.map(Set.init),
@@ -50,7 +50,7 @@ struct MemberAccount: RequestAccount {
             decision = try await store.admit(authentication, at: Date())
         } catch {
             logger.error("access store failed while checking limits: \(error)")
-            throw APIError(status: .serviceUnavailable, message: "The access database is unavailable; try again shortly.")
+            throw APIError(.serviceUnavailable, "The access database is unavailable; try again shortly.")
         }
         switch decision {
         case .allowed(let status):
@@ -69,7 +69,7 @@ struct MemberAccount: RequestAccount {
             decision = try await store.reserve(tokens: tokens, for: authentication, at: Date())
         } catch {
             logger.error("access store failed while reserving tokens: \(error)")
-            throw APIError(status: .serviceUnavailable, message: "The access database is unavailable; try again shortly.")
+            throw APIError(.serviceUnavailable, "The access database is unavailable; try again shortly.")
         }
         switch decision {
         case .reserved(let held, let status):

@@ -66,8 +66,8 @@ public final class LocalBackend: Backend {
         let fewest = texts.reduce(0) { $0 + tokenizer.fewestTokens($1) }
         guard fewest > limit else { return }
         let bytes = texts.reduce(0) { $0 + $1.utf8.count }
-        throw BackendError.invalidRequest(
-            "This model's maximum context length is \(limit) tokens. However, \(what) is \(bytes) bytes of text, which is at least \(fewest) tokens (no token of this model stands for more than \(tokenizer.longestTokenInputBytes) bytes). Please reduce the length of the input.",
+        throw BackendError.contextLengthExceeded(
+            "This model\'s maximum context length is \(limit) tokens. However, \(what) is \(bytes) bytes of text, which is at least \(fewest) tokens (no token of this model stands for more than \(tokenizer.longestTokenInputBytes) bytes). Please reduce the length of the input.",
             param: param)
     }
 
@@ -245,8 +245,8 @@ public final class LocalBackend: Backend {
                 throw BackendError.invalidRequest("The continuation of item \(i) is empty: give at least one token.", param: "continuations")
             }
             guard context.count + continuation.count <= limit else {
-                throw BackendError.invalidRequest(
-                    "This model's maximum context length is \(limit) tokens. However, item \(i) has \(context.count + continuation.count) tokens (\(context.count) in the context, \(continuation.count) in the continuation).",
+                throw BackendError.contextLengthExceeded(
+                    "This model\'s maximum context length is \(limit) tokens. However, item \(i) has \(context.count + continuation.count) tokens (\(context.count) in the context, \(continuation.count) in the continuation).",
                     param: "continuations")
             }
             return PreparedScore(context: context, continuation: continuation)
