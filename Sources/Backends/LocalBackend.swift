@@ -96,6 +96,7 @@ public final class LocalBackend: Backend {
                 "Token id \(bad) in logit_bias is out of vocabulary (the model has \(tokenizer.vocabularySize) tokens).",
                 param: "logit_bias")
         }
+        try checkVocabulary(request.allowedTokenIds ?? [], param: "allowed_token_ids")
         // Truncation keeps the last tokens of a prompt of any length, so only an
         // untruncated prompt can be refused by its length before tokenizing.
         if request.truncatePromptTokens == nil {
@@ -163,7 +164,8 @@ public final class LocalBackend: Backend {
             temperature: request.temperature, topK: request.topK, topP: request.topP, minP: request.minP,
             seed: request.seed.map { $0 &+ UInt64(seedOffset) },
             presencePenalty: request.presencePenalty, frequencyPenalty: request.frequencyPenalty,
-            repetitionPenalty: request.repetitionPenalty, logitBias: request.logitBias)
+            repetitionPenalty: request.repetitionPenalty, logitBias: request.logitBias,
+            allowedTokenIds: request.allowedTokenIds.map(Set.init))
         let job = CompletionJob(
             prompt: prompt.tokens, promptLogprobs: request.promptLogprobs, maxTokens: prompt.maxTokens,
             logprobs: request.logprobs, sampling: sampling, stopTokenIds: Set(request.stopTokenIds),
