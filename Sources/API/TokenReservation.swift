@@ -61,7 +61,7 @@ extension RequestRecord {
             // No Retry-After: waiting would not help, and a client must not loop on it.
             var error = APIError(
                 .rateLimitExceeded,
-                "This request may use up to \(tokens) tokens (its prompt plus max_tokens for each choice), more than the whole limit of \(maximum) \(limit): it can never run. Ask for fewer tokens (a lower max_tokens or n, a shorter prompt).")
+                "This request may use up to \(tokens) tokens (its prompt plus max_tokens for each choice), more than the whole limit of \(maximum) \(limit): it can never run. Ask for fewer tokens (a lower max_tokens, n or best_of, a shorter prompt).")
             error.headers = withTokenFigures(reserved).headers
             throw error
         }
