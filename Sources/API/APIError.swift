@@ -5,26 +5,31 @@ import JSONValue
 
 /// An error in OpenAI's shape, with its HTTP status:
 /// `{"error": {"message", "type", "param", "code"}}`.
+///
+/// Every error has a `code` from `APIErrorCode`, and its status follows from
+/// the code, so the two can never disagree and no error goes out without one.
 public struct APIError: Error, Sendable, Equatable {
-    public var status: HTTPResponse.Status
+    public var code: APIErrorCode
     public var message: String
     public var type: String
     public var param: String?
-    public var code: String?
     /// Extra headers (e.g. `Allow` on a 405).
     public var headers: HTTPFields = [:]
 
-    public init(status: HTTPResponse.Status, message: String, type: String? = nil, param: String? = nil, code: String? = nil) {
-        self.status = status
-        self.message = message
-        self.type = type ?? APIError.defaultType(for: status)
-        self.param = param
+    public var status: HTTPResponse.Status { code.status }
+
+    public init(_ code: APIErrorCode, _ message: String, param: String? = nil) {
         self.code = code
+        self.message = message
+        self.type = APIError.type(for: code)
+        self.param = param
     }
 
-    static func defaultType(for status: HTTPResponse.Status) -> String {
-        switch status.code {
-        case 400, 405, 413, 422: return "invalid_request_error"
+    /// OpenAI's `type` for a code: by status, as OpenAI groups them.
+    static func type(for code: APIErrorCode) -> String {
+        if code == .clientClosedRequest { return "client_closed_request" }
+        switch code.status.code {
+        case 400, 405, 413, 415, 422: return "invalid_request_error"
         case 401: return "authentication_error"
         case 403: return "permission_error"
         case 404: return "not_found_error"
@@ -41,13 +46,11 @@ public struct APIError: Error, Sendable, Equatable {
     /// Nobody reads this answer; it is what the usage row, the log and the
     /// metrics record, so that a client leaving is not counted as a server error.
     public static let clientClosedRequest = APIError(
-        status: HTTPResponse.Status(code: 499, reasonPhrase: "Client Closed Request"),
-        message: "Client closed request: the connection was closed before the response was complete.",
-        type: "client_closed_request")
+        .clientClosedRequest, "Client closed request: the connection was closed before the response was complete.")
 
     /// A 400 naming the field at fault.
     public static func invalid(_ message: String, param: String?) -> APIError {
-        APIError(status: .badRequest, message: message, param: param)
+        APIError(.invalidRequest, message, param: param)
     }
 
     public var json: JSON {
@@ -55,7 +58,7 @@ public struct APIError: Error, Sendable, Equatable {
             ("message", .string(message)),
             ("type", .string(type)),
             ("param", param.json),
-            ("code", code.json),
+            ("code", .string(code.rawValue)),
         ]))])
     }
 
@@ -65,8 +68,9 @@ public struct APIError: Error, Sendable, Equatable {
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: json.serialized)))
     }
 
-    /// Any error as an API error: ours as they are, backend refusals as 400/503, upstream failures as 502/504,
-    /// Hummingbird's HTTP errors with their status, anything else as a 500.
+    /// Any error as an API error: ours as they are, backend refusals with their
+    /// codes, Hummingbird's HTTP errors by their status, anything else as a 500
+    /// `internal_error`.
     public init(_ error: any Error) {
         switch error {
         case let e as APIError:
@@ -77,27 +81,51 @@ public struct APIError: Error, Sendable, Equatable {
         case let e as BackendError:
             switch e {
             case .invalidRequest(let message, let param): self = .invalid(message, param: param)
-            case .unavailable(let message): self.init(status: .serviceUnavailable, message: message)
-            case .failed(let message): self.init(status: .internalServerError, message: message)
-            case .upstreamFailure(let message): self.init(status: .badGateway, message: message)
-            case .upstreamTimeout(let message): self.init(status: .gatewayTimeout, message: message)
+            case .contextLengthExceeded(let message, let param): self.init(.contextLengthExceeded, message, param: param)
+            case .unavailable(let message): self.init(.serviceUnavailable, message)
+            case .failed(let message): self.init(.internalError, message)
+            case .upstreamFailure(let message): self.init(.upstreamUnreachable, message)
+            case .upstreamTimeout(let message): self.init(.upstreamTimeout, message)
             }
         case let e as HTTPError:
-            self.init(status: e.status, message: e.body ?? APIError.defaultMessage(for: e.status))
-            if e.status == .unauthorized { code = "invalid_api_key" }
+            let code = APIErrorCode(httpStatus: e.status)
+            self.init(code, e.body ?? APIError.defaultMessage(for: code))
         case let e as any HTTPResponseError:
-            self.init(status: e.status, message: APIError.defaultMessage(for: e.status))
+            let code = APIErrorCode(httpStatus: e.status)
+            self.init(code, APIError.defaultMessage(for: code))
         default:
-            self.init(status: .internalServerError, message: "Internal server error: \(error)")
+            self.init(.internalError, "Internal server error: \(error)")
         }
     }
 
-    static func defaultMessage(for status: HTTPResponse.Status) -> String {
+    static func defaultMessage(for code: APIErrorCode) -> String {
+        switch code {
+        case .notFound: return "Not found."
+        case .methodNotAllowed: return "Method not allowed."
+        case .payloadTooLarge: return "The request body is too large."
+        case .unsupportedMediaType: return "Send the request body as JSON with `Content-Type: application/json`."
+        default: return code.status.reasonPhrase
+        }
+    }
+}
+
+extension APIErrorCode {
+    /// The code for an error that only has an HTTP status (Hummingbird's own
+    /// errors): the one code each such status stands for here, and
+    /// `internal_error` for any other.
+    init(httpStatus status: HTTPResponse.Status) {
         switch status.code {
-        case 404: return "Not found."
-        case 405: return "Method not allowed."
-        case 413: return "The request body is too large."
-        default: return status.reasonPhrase
+        case 400: self = .invalidRequest
+        case 401: self = .invalidAPIKey
+        case 404: self = .notFound
+        case 405: self = .methodNotAllowed
+        case 413: self = .payloadTooLarge
+        case 415: self = .unsupportedMediaType
+        case 429: self = .rateLimitExceeded
+        case 502: self = .upstreamUnreachable
+        case 503: self = .serviceUnavailable
+        case 504: self = .upstreamTimeout
+        default: self = .internalError
         }
     }
 }

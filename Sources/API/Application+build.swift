@@ -90,6 +90,8 @@ public func buildRouter(models: ModelRegistry, authenticator: (any APIKeyAuthent
     // Routes that need a key.
     let protected = router.group()
     let v1 = router.group("v1")
+    protected.add(middleware: DrainingMiddleware(state: state))
+    v1.add(middleware: DrainingMiddleware(state: state))
     if let authenticator {
         protected.add(middleware: AuthenticationMiddleware(authenticator: authenticator))
         v1.add(middleware: AuthenticationMiddleware(authenticator: authenticator))

@@ -85,7 +85,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     }
 
     private func unauthorized(_ message: String) -> APIError {
-        APIError(status: .unauthorized, message: message, type: "authentication_error", code: "invalid_api_key")
+        APIError(.invalidAPIKey, message)
     }
 }
 
@@ -107,9 +107,7 @@ extension RateLimitReport {
 extension APIError {
     /// The 429 for a limit that is full now, with Retry-After and the `x-ratelimit-*` headers.
     static func rateLimited(_ report: RateLimitReport, limit: String, retryAfterSeconds: Int) -> APIError {
-        var error = APIError(status: .tooManyRequests,
-                             message: "Rate limit reached: \(limit). Try again in \(retryAfterSeconds) s.",
-                             type: "rate_limit_error", code: "rate_limit_exceeded")
+        var error = APIError(.rateLimitExceeded, "Rate limit reached: \(limit). Try again in \(retryAfterSeconds) s.")
         error.headers = report.headers
         error.headers[.retryAfter] = String(retryAfterSeconds)
         return error

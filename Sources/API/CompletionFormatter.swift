@@ -69,11 +69,7 @@ struct CompletionFormatter {
     /// actual token appended when it ranks below them.
     func promptLogprobs(_ scores: [ScoredToken?], k: Int) -> JSON { API.promptLogprobs(scores, topK: k) }
 
-    func usage(_ u: CompletionUsage) -> JSON {
-        .object([("prompt_tokens", .int(u.promptTokens)), ("total_tokens", .int(u.totalTokens)),
-                 ("completion_tokens", .int(u.completionTokens)),
-                 ("prompt_tokens_details", .object([("cached_tokens", .int(u.cachedTokens))]))])
-    }
+    func usage(_ u: CompletionUsage) -> JSON { usageJSON(u) }
 
     func finishReason(_ r: CompletionFinishReason?) -> JSON { r.map { .string($0.rawValue) } ?? .null }
 
@@ -93,6 +89,14 @@ struct CompletionFormatter {
         if let usage { members.append(("usage", usage)) }
         return .object(members)
     }
+}
+
+/// `usage` in vLLM's shape: `prompt_tokens_details` is null unless some prompt
+/// tokens came from the prefix cache.
+func usageJSON(_ u: CompletionUsage) -> JSON {
+    .object([("prompt_tokens", .int(u.promptTokens)), ("total_tokens", .int(u.totalTokens)),
+             ("completion_tokens", .int(u.completionTokens)),
+             ("prompt_tokens_details", u.cachedTokens > 0 ? .object([("cached_tokens", .int(u.cachedTokens))]) : .null)])
 }
 
 /// What a choice knows of its prompt.

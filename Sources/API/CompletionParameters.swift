@@ -17,6 +17,15 @@ struct CompletionParameters {
     /// `logprobs` when `echo` is set.
     var promptLogprobs: Int?
     var user: String?
+    /// Choices returned per prompt. The backend samples `request.n` sequences:
+    /// `best_of` when it is larger, of which the `n` most likely are returned.
+    var n = 1
+
+    /// Choices to sample per prompt when `n` of them are returned; nil: all are returned.
+    var bestOf: Int? { request.n > n ? request.n : nil }
+
+    /// The most sequences `best_of` may ask for: each is sampled and billed.
+    static let maxBestOf = 16
 
     /// The longest `user` accepted, in UTF-8 bytes: it is stored with every usage
     /// row, and an end-user id needs no more (OpenAI's own limit is similar).
@@ -26,23 +35,20 @@ struct CompletionParameters {
     static let greedyTemperature = 1e-5
 
     init(body: JSON, maxLogprobs: Int) throws {
-        let f = try FieldReader(body: body)
+        let f = try FieldReader(body: body, fields: .completions)
         model = try f.string("model")
         guard let prompts = try f.prompts("prompt") else {
             throw APIError.invalid("`prompt` is required.", param: "prompt")
         }
         request = CompletionRequest(prompts: prompts)
 
-        if f.value("suffix") != nil {
-            throw APIError.invalid("`suffix` is not supported: base models have no insertion.", param: "suffix")
-        }
         stream = try f.bool("stream") ?? false
         if let options = f.value("stream_options") {
             guard case .object = options else { throw f.typeError("stream_options", "an object", options) }
             guard stream else {
                 throw APIError.invalid("Stream options can only be defined when `stream=True`.", param: "stream_options")
             }
-            let o = try FieldReader(body: options)
+            let o = try FieldReader(body: options, fields: .streamOptions)
             includeUsage = try o.bool("include_usage") ?? false
             continuousUsageStats = try o.bool("continuous_usage_stats") ?? false
         }
@@ -109,6 +115,29 @@ struct CompletionParameters {
         if request.n > 1, temperature < Self.greedyTemperature {
             throw APIError.invalid("`n` must be 1 when using greedy sampling (temperature 0), got \(request.n).", param: "n")
         }
+        n = request.n
+        if let bestOf = try f.int("best_of", in: 1...Self.maxBestOf, rangeText: "between 1 and \(Self.maxBestOf)") {
+            // vLLM's rules (before it dropped best_of): at least n, and 1 when greedy.
+            guard bestOf >= n else {
+                throw APIError.invalid("`best_of` must be greater than or equal to `n`, got n=\(n) and best_of=\(bestOf).", param: "best_of")
+            }
+            if bestOf > 1, temperature < Self.greedyTemperature {
+                throw APIError.invalid("`best_of` must be 1 when using greedy sampling (temperature 0), got \(bestOf).", param: "best_of")
+            }
+            if bestOf > n, stream {
+                // As OpenAI: which sequences win is known only once all have finished.
+                throw APIError.invalid("`best_of` cannot be used with `stream=True`: the best choices are known only at the end.", param: "best_of")
+            }
+            request.n = bestOf
+            // Choosing needs each token's logprob; the response shows them only if asked.
+            if bestOf > n, request.logprobs == nil { request.logprobs = 0 }
+        }
+        if let allowed = try f.intList("allowed_token_ids") {
+            guard !allowed.isEmpty else {
+                throw APIError.invalid("`allowed_token_ids` must not be empty: no token could be sampled.", param: "allowed_token_ids")
+            }
+            request.allowedTokenIds = allowed
+        }
 
         request.stop = try f.stringOrList("stop") ?? []
         if request.stop.contains("") { throw APIError.invalid("`stop` cannot contain an empty string.", param: "stop") }
@@ -128,6 +157,5 @@ struct CompletionParameters {
         if let user, user.utf8.count > Self.maxUserBytes {
             throw APIError.invalid("`user` must be at most \(Self.maxUserBytes) bytes (UTF-8), got \(user.utf8.count).", param: "user")
         }
-        // best_of is accepted and ignored, as current vLLM does.
     }
 }

@@ -84,8 +84,9 @@ struct CompletionsController {
             events.cancel()
         }
         if Task.isCancelled { throw CancellationError() }
+        let returned = BestOfSelection.select(choices, sampled: n, keep: parameters.n)
         let json = formatter.envelope(
-            choices: choices.enumerated().map { choiceJSON(index: $0.offset, $0.element, formatter: formatter) },
+            choices: returned.enumerated().map { choiceJSON(index: $0.offset, $0.element, formatter: formatter) },
             usage: formatter.usage(usage))
         return jsonResponse(json)
     }
@@ -103,8 +104,11 @@ struct CompletionsController {
             ("index", .int(index)), ("text", .string(text)), ("logprobs", logprobs),
             ("finish_reason", formatter.finishReason(c.finishReason)), ("stop_reason", formatter.stopReason(c.stopReason)),
         ]
+        // Always present, null when not asked for, as vLLM sends it.
         if let k = p.promptLogprobs, let prompt = c.prompt {
             members.append(("prompt_logprobs", formatter.promptLogprobs(prompt.scores, k: k)))
+        } else {
+            members.append(("prompt_logprobs", .null))
         }
         if p.returnTokenIds {
             members.append(("prompt_token_ids", .array((c.prompt?.tokenIds ?? []).map { .int($0) })))

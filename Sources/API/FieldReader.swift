@@ -3,13 +3,16 @@ import JSONValue
 
 /// Reads typed fields out of a JSON request body, with a 400 naming the field
 /// when one has the wrong type or is out of range. `null` reads as absent.
+/// Every field of the body must be one `fields` honours: an unknown or
+/// unsupported one is refused before any is read.
 struct FieldReader {
     let members: JSON
 
-    init(body: JSON) throws {
+    init(body: JSON, fields: RequestFields) throws {
         guard case .object = body else {
             throw APIError.invalid("The request body must be a JSON object, got \(body.typeName).", param: nil)
         }
+        try fields.check(body)
         members = body
     }
 

@@ -140,9 +140,8 @@ extension APIError {
     /// running requests ends, which the server cannot predict.
     static func queueFull(running: Int, waiting: Int) -> APIError {
         var error = APIError(
-            status: APIErrorCode.queueFull.status,
-            message: "Too many requests for this API key at once: \(running) running and \(waiting) waiting, the most this server queues per key. Retry when one of them has finished.",
-            type: "rate_limit_error", code: APIErrorCode.queueFull.rawValue)
+            .queueFull,
+            "Too many requests for this API key at once: \(running) running and \(waiting) waiting, the most this server queues per key. Retry when one of them has finished.")
         error.headers[.retryAfter] = "1"
         return error
     }

@@ -23,11 +23,11 @@ public struct MetricsAccess: Sendable {
                try await token.authenticate(key: parts[1].trimmingCharacters(in: .whitespaces)) != nil {
                 return
             }
-            throw APIError(status: .unauthorized, message: "Reading /metrics needs `Authorization: Bearer <metrics token>`.")
+            throw APIError(.invalidAPIKey, "Reading /metrics needs `Authorization: Bearer <metrics token>`.")
         }
         guard let remoteAddress, Self.isLoopback(remoteAddress) else {
-            throw APIError(status: .notFound,
-                           message: "Not found: /metrics is served to loopback clients only, or to scrapers with the server's metrics token.")
+            throw APIError(.notFound,
+                           "Not found: /metrics is served to loopback clients only, or to scrapers with the server's metrics token.")
         }
     }
 

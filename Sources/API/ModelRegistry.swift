@@ -18,12 +18,11 @@ public struct ModelRegistry: Sendable {
             throw APIError.invalid("`model` is required: this server serves \(names.joined(separator: ", ")).", param: "model")
         }
         guard let backend = backends.first(where: { $0.descriptor.name == name }) else {
-            throw APIError(status: .notFound, message: "The model `\(name)` does not exist. Models served: \(names.joined(separator: ", ")).",
-                           type: "not_found_error", param: "model", code: "model_not_found")
+            throw APIError(.modelNotFound, "The model `\(name)` does not exist. Models served: \(names.joined(separator: ", ")).",
+                           param: "model")
         }
         if let allowed = principal?.allowedModels, !allowed.contains(name) {
-            throw APIError(status: .forbidden, message: "This API key may not use the model `\(name)`.",
-                           type: "permission_error", param: "model", code: "model_not_allowed")
+            throw APIError(.modelNotAllowed, "This API key may not use the model `\(name)`.", param: "model")
         }
         return backend
     }

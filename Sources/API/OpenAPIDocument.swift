@@ -15,9 +15,11 @@ public enum OpenAPIDocument {
       "Error": {
         "type": "object",
         "required": ["error"],
-        "properties": {"error": {"type": "object", "required": ["message", "type"], "properties": {
+        "properties": {"error": {"type": "object", "required": ["message", "type", "param", "code"], "properties": {
           "message": {"type": "string"}, "type": {"type": "string"},
-          "param": {"type": ["string", "null"]}, "code": {"type": ["string", "null"]}}}}
+          "param": {"type": ["string", "null"]},
+          "code": {"type": "string", "description": "Stable and machine-readable; see the README's error codes.",
+                   "enum": ["invalid_request", "unknown_parameter", "unsupported_parameter", "unsupported_media_type", "context_length_exceeded", "payload_too_large", "not_found", "method_not_allowed", "model_not_found", "invalid_api_key", "key_paused", "model_not_allowed", "budget_exceeded", "rate_limit_exceeded", "queue_full", "upstream_unreachable", "upstream_timeout", "server_draining", "service_unavailable", "client_closed_request", "internal_error"]}}}}
       },
       "Prompt": {
         "oneOf": [
@@ -30,6 +32,8 @@ public enum OpenAPIDocument {
       "CompletionRequest": {
         "type": "object",
         "required": ["prompt"],
+        "additionalProperties": false,
+        "description": "Any other field is a 400: unknown_parameter, or unsupported_parameter for a vLLM or OpenAI field BaseServe does not implement (use_beam_search true, guided_json, suffix, ...).",
         "properties": {
           "model": {"type": "string", "description": "Required unless exactly one model is served."},
           "prompt": {"$ref": "#/components/schemas/Prompt"},
@@ -38,6 +42,7 @@ public enum OpenAPIDocument {
           "logprobs": {"type": ["integer", "null"], "minimum": 0, "maximum": 20},
           "prompt_logprobs": {"type": ["integer", "null"], "minimum": 0, "maximum": 20, "description": "Defaults to logprobs when echo is set; not allowed with stream."},
           "n": {"type": "integer", "minimum": 1, "maximum": 128, "default": 1},
+          "best_of": {"type": ["integer", "null"], "minimum": 1, "maximum": 16, "description": "Sample this many sequences per prompt (at least n) and return the n with the highest cumulative logprob; all are billed. Not with stream (unless equal to n), nor above 1 when greedy."},
           "temperature": {"type": "number", "minimum": 0, "maximum": 2, "default": 1},
           "top_p": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 1},
           "top_k": {"type": "integer", "minimum": -1, "default": 0},
@@ -47,6 +52,7 @@ public enum OpenAPIDocument {
           "frequency_penalty": {"type": "number", "minimum": -2, "maximum": 2, "default": 0},
           "repetition_penalty": {"type": "number", "exclusiveMinimum": 0, "default": 1},
           "logit_bias": {"type": ["object", "null"], "additionalProperties": {"type": "number"}},
+          "allowed_token_ids": {"type": ["array", "null"], "items": {"type": "integer"}, "minItems": 1, "description": "Only these token ids may be sampled; each must be in the vocabulary."},
           "min_tokens": {"type": "integer", "minimum": 0, "default": 0},
           "ignore_eos": {"type": "boolean", "default": false},
           "stop": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}, {"type": "null"}]},
@@ -59,10 +65,12 @@ public enum OpenAPIDocument {
           "return_tokens_as_token_ids": {"type": "boolean", "default": false},
           "return_token_ids": {"type": "boolean", "default": false},
           "stream": {"type": "boolean", "default": false},
-          "stream_options": {"type": ["object", "null"], "properties": {"include_usage": {"type": "boolean"}, "continuous_usage_stats": {"type": "boolean"}}},
+          "stream_options": {"type": ["object", "null"], "additionalProperties": false, "properties": {"include_usage": {"type": "boolean"}, "continuous_usage_stats": {"type": "boolean"}}},
           "user": {"type": ["string", "null"], "maxLength": 256, "description": "At most 256 bytes of UTF-8 (longer: 400); recorded in usage."},
-          "suffix": {"type": "null", "description": "Not supported: any value is a 400."},
-          "best_of": {"type": ["integer", "null"], "description": "Accepted and ignored."}
+          "suffix": {"type": "null", "description": "Not supported: any value but null is a 400 (unsupported_parameter)."},
+          "use_beam_search": {"const": false, "description": "Beam search is not implemented: true is a 400 (unsupported_parameter)."},
+          "length_penalty": {"const": 1, "description": "Weighs beam search only: any other value is a 400 (unsupported_parameter)."},
+          "priority": {"const": 0, "description": "No priority scheduling: any other value is a 400 (unsupported_parameter)."}
         }
       },
       "Logprobs": {
@@ -81,7 +89,9 @@ public enum OpenAPIDocument {
       },
       "Usage": {
         "type": "object",
-        "properties": {"prompt_tokens": {"type": "integer"}, "completion_tokens": {"type": "integer"}, "total_tokens": {"type": "integer"}}
+        "properties": {"prompt_tokens": {"type": "integer"}, "completion_tokens": {"type": "integer"}, "total_tokens": {"type": "integer"},
+          "prompt_tokens_details": {"type": ["object", "null"], "description": "null unless prompt tokens came from the prefix cache.",
+                                    "properties": {"cached_tokens": {"type": "integer"}}}}
       },
       "CompletionResponse": {
         "type": "object",
@@ -92,7 +102,7 @@ public enum OpenAPIDocument {
             "logprobs": {"oneOf": [{"$ref": "#/components/schemas/Logprobs"}, {"type": "null"}]},
             "finish_reason": {"enum": ["length", "stop", null]},
             "stop_reason": {"type": ["string", "integer", "null"]},
-            "prompt_logprobs": {"$ref": "#/components/schemas/PromptLogprobs"},
+            "prompt_logprobs": {"oneOf": [{"$ref": "#/components/schemas/PromptLogprobs"}, {"type": "null"}], "description": "null unless asked for."},
             "prompt_token_ids": {"type": "array", "items": {"type": "integer"}},
             "token_ids": {"type": "array", "items": {"type": "integer"}}}}},
           "usage": {"$ref": "#/components/schemas/Usage"}
@@ -100,18 +110,21 @@ public enum OpenAPIDocument {
       },
       "ScoreRequest": {
         "type": "object",
+        "additionalProperties": false,
         "properties": {
           "model": {"type": "string"},
           "context": {"type": "string"},
+          "continuation": {"type": "string", "description": "One continuation; the same as continuations with one entry."},
           "continuations": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "maxItems": 64}],
                             "description": "At most the server's --max-score-continuations (default 64) per request."},
           "context_token_ids": {"type": "array", "items": {"type": "integer"}},
           "continuation_token_ids": {"oneOf": [{"type": "array", "items": {"type": "integer"}}, {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}, "maxItems": 64}]},
-          "items": {"type": "array", "maxItems": 64, "items": {"type": "object", "properties": {
+          "items": {"type": "array", "maxItems": 64, "items": {"type": "object", "additionalProperties": false, "properties": {
             "context": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "integer"}}]},
             "continuation": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "integer"}}]}}}},
           "add_special_tokens": {"type": "boolean", "default": true},
-          "top_logprobs": {"type": "integer", "minimum": 0, "maximum": 20, "default": 0}
+          "top_logprobs": {"type": "integer", "minimum": 0, "maximum": 20, "default": 0},
+          "return_tokens_as_token_ids": {"type": "boolean", "default": false}
         }
       },
       "ScoreResponse": {
@@ -130,7 +143,7 @@ public enum OpenAPIDocument {
       }
     },
     "responses": {
-      "Error": {"description": "An OpenAI-style error (400 invalid request, 401 bad key, 403 model not allowed, 404 unknown model, 413 body too large, 429 over a limit, 503 overloaded or shutting down). A 429 carries Retry-After; responses to members' keys carry x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-limit-tokens and x-ratelimit-remaining-tokens for the limits that apply.",
+      "Error": {"description": "An OpenAI-style error with a stable code (400 invalid request, unknown or unsupported parameter, 401 bad key, 415 body not sent as application/json, 403 model not allowed, 404 unknown model, 413 body too large, 429 over a limit, 503 overloaded or shutting down). A 429 carries Retry-After; responses to members' keys carry x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-limit-tokens and x-ratelimit-remaining-tokens for the limits that apply.",
                 "headers": {
                   "Retry-After": {"description": "Seconds until the limit's window ends (429 only).", "schema": {"type": "integer"}},
                   "x-ratelimit-limit-requests": {"schema": {"type": "integer"}},
@@ -200,7 +213,7 @@ public enum OpenAPIDocument {
       "post": {
         "summary": "Token ids of a text.",
         "security": [{"bearer": []}],
-        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["prompt"], "properties": {
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["prompt"], "additionalProperties": false, "properties": {
           "model": {"type": "string"}, "prompt": {"type": "string"}, "add_special_tokens": {"type": "boolean", "default": true},
           "return_token_strs": {"type": "boolean", "default": false}}}}}},
         "responses": {
@@ -215,7 +228,7 @@ public enum OpenAPIDocument {
       "post": {
         "summary": "The text of token ids.",
         "security": [{"bearer": []}],
-        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["tokens"], "properties": {
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["tokens"], "additionalProperties": false, "properties": {
           "model": {"type": "string"}, "tokens": {"type": "array", "items": {"type": "integer"}}}}}}},
         "responses": {
           "200": {"description": "The text.", "content": {"application/json": {"schema": {"type": "object", "properties": {"prompt": {"type": "string"}}}}}},

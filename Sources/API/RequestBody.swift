@@ -3,18 +3,28 @@ import Hummingbird
 import JSONValue
 
 extension Request {
-    /// The body as JSON: 413 past `limit` bytes, 400 when it is not JSON.
+    /// The body as JSON: 415 unless sent as JSON, 413 past `limit` bytes, 400
+    /// when it is not JSON.
     func jsonBody(limit: Int) async throws -> JSON {
-        try checkCharset()
+        try checkContentType()
         return try await JSON.decodeBody(body, limit: limit)
     }
 
-    /// JSON between systems is UTF-8 (RFC 8259), and the body is read as UTF-8
-    /// whatever the header says; a `Content-Type` that declares another charset
-    /// is refused rather than misread. The media type itself is not checked:
-    /// `curl -d` sends JSON as `application/x-www-form-urlencoded`.
-    func checkCharset() throws {
-        guard let contentType = headers[.contentType] else { return }
+    /// The body must be declared as `application/json`, as vLLM requires: a form
+    /// (what `curl -d` sends without `-H 'Content-Type: application/json'`) or
+    /// a body with no `Content-Type` at all is a 415, not guessed at.
+    ///
+    /// JSON between systems is UTF-8 (RFC 8259), and the body is read as UTF-8;
+    /// a `Content-Type` that declares another charset is refused rather than misread.
+    func checkContentType() throws {
+        let contentType = headers[.contentType] ?? ""
+        let mediaType = contentType.split(separator: ";", maxSplits: 1).first
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        guard mediaType == "application/json" else {
+            let sent = contentType.isEmpty ? "no Content-Type" : "Content-Type `\(contentType)`"
+            throw APIError(.unsupportedMediaType,
+                           "Unsupported media type: the body was sent with \(sent); send JSON with `Content-Type: application/json`.")
+        }
         for parameter in contentType.split(separator: ";").dropFirst() {
             let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard pair.count == 2, pair[0].lowercased() == "charset" else { continue }
@@ -33,7 +43,7 @@ extension Request {
     func handlingJSON(limit: Int, cancelOnDisconnect: Bool,
                       _ work: (JSON) async throws -> Response) async throws -> Response {
         guard cancelOnDisconnect else { return try await work(try await jsonBody(limit: limit)) }
-        try checkCharset()
+        try checkContentType()
         // Watching the connection means closing it after the response: say so,
         // error responses included, or a client would send its next request on
         // a connection being closed.
@@ -57,7 +67,7 @@ extension JSON {
         do {
             buffer = try await body.collect(upTo: limit)
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            throw APIError(status: .contentTooLarge, message: "The request body is larger than the server's limit of \(limit) bytes.")
+            throw APIError(.payloadTooLarge, "The request body is larger than the server's limit of \(limit) bytes.")
         }
         guard buffer.readableBytes > 0 else {
             throw APIError.invalid("The request body is empty: send a JSON object.", param: nil)

@@ -89,13 +89,14 @@ struct RequestLogMiddleware: RouterMiddleware {
             if allowed.isEmpty {
                 apiError.message = "Not found: \(request.method.rawValue) \(request.uri.path) is not a route of this server."
             } else {
-                apiError = APIError(status: .methodNotAllowed,
-                                    message: "Method \(request.method.rawValue) is not allowed on \(request.uri.path); use \(allowed.joined(separator: ", ")).")
+                apiError = APIError(.methodNotAllowed,
+                                    "Method \(request.method.rawValue) is not allowed on \(request.uri.path); use \(allowed.joined(separator: ", ")).")
                 apiError.headers[.allow] = allowed.joined(separator: ", ")
             }
         }
-        if apiError.status.code >= 500 {
-            // The id the client got, so a reported request can be found in the log.
+        // Refusals while shutting down are expected; other 5xx are worth a look,
+        // with the id the client got, so a reported request can be found in the log.
+        if apiError.status.code >= 500, apiError.code != .serverDraining {
             logger.error("\(request.method.rawValue) \(request.uri.path) failed: \(error) request_id=\(context.record.requestID)")
         }
         return apiError.response

@@ -24,7 +24,7 @@ struct ScoreController {
     }
 
     private func score(body: JSON, context: APIRequestContext) async throws -> Response {
-        let f = try FieldReader(body: body)
+        let f = try FieldReader(body: body, fields: .score)
         let backend = try models.resolve(try f.string("model"), principal: context.record.principal)
         context.record.setModel(backend.descriptor.name)
 
@@ -35,7 +35,7 @@ struct ScoreController {
             }
             try checkCount(entries.count, param: "items")
             for entry in entries {
-                let e = try FieldReader(body: entry)
+                let e = try FieldReader(body: entry, fields: .scoreItem)
                 guard let c = try single(e, "context", "items"), let x = try single(e, "continuation", "items") else {
                     throw APIError.invalid("Each of `items` needs a `context` and a `continuation` (text or token ids).", param: "items")
                 }
@@ -100,9 +100,7 @@ struct ScoreController {
             ("object", "score"),
             ("model", .string(backend.descriptor.name)),
             ("data", .array(results)),
-            ("usage", .object([("prompt_tokens", .int(result.promptTokens)), ("total_tokens", .int(result.promptTokens)),
-                               ("completion_tokens", .int(0)),
-                               ("prompt_tokens_details", .object([("cached_tokens", .int(result.cachedTokens))]))])),
+            ("usage", usageJSON(CompletionUsage(promptTokens: result.promptTokens, completionTokens: 0, cachedTokens: result.cachedTokens))),
         ]))
     }
 

@@ -61,9 +61,8 @@ extension RequestRecord {
         case .exceedsLimit(let reserved, let limit, let maximum):
             // No Retry-After: waiting would not help, and a client must not loop on it.
             var error = APIError(
-                status: .tooManyRequests,
-                message: "This request may use up to \(tokens) tokens (its prompt plus max_tokens for each choice), more than the whole limit of \(maximum) \(limit): it can never run. Ask for fewer tokens (a lower max_tokens or n, a shorter prompt).",
-                type: "rate_limit_error", code: "rate_limit_exceeded")
+                .rateLimitExceeded,
+                "This request may use up to \(tokens) tokens (its prompt plus max_tokens for each choice), more than the whole limit of \(maximum) \(limit): it can never run. Ask for fewer tokens (a lower max_tokens, n or best_of, a shorter prompt).")
             error.headers = withTokenFigures(reserved).headers
             throw error
         case .overBudget(let reserved, let refusal):
@@ -86,7 +85,6 @@ extension APIError {
         } else {
             message = "Token budget exceeded: the \(refusal.budget) budget of \(refusal.size) tokens has \(max(0, refusal.size - refusal.used)) left, and this request may use up to \(refusal.requested). It resets at \(resets); until then \(refusal.whoCanRaise)."
         }
-        return APIError(status: APIErrorCode.budgetExceeded.status, message: message, type: "rate_limit_error",
-                        code: APIErrorCode.budgetExceeded.rawValue)
+        return APIError(.budgetExceeded, message)
     }
 }

@@ -18,7 +18,7 @@ struct TokenizerController {
     }
 
     @Sendable func tokenize(request: Request, context: APIRequestContext) async throws -> Response {
-        let f = try FieldReader(body: try await request.jsonBody(limit: configuration.maxBodyBytes))
+        let f = try FieldReader(body: try await request.jsonBody(limit: configuration.maxBodyBytes), fields: .tokenize)
         let backend = try models.resolve(try f.string("model"), principal: context.record.principal)
         guard let prompt = try f.string("prompt") else {
             throw APIError.invalid("`prompt` (a string) is required.", param: "prompt")
@@ -38,7 +38,7 @@ struct TokenizerController {
     }
 
     @Sendable func detokenize(request: Request, context: APIRequestContext) async throws -> Response {
-        let f = try FieldReader(body: try await request.jsonBody(limit: configuration.maxBodyBytes))
+        let f = try FieldReader(body: try await request.jsonBody(limit: configuration.maxBodyBytes), fields: .detokenize)
         let backend = try models.resolve(try f.string("model"), principal: context.record.principal)
         guard let tokens = try f.intList("tokens") else {
             throw APIError.invalid("`tokens` (a list of token ids) is required.", param: "tokens")

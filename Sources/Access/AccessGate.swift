@@ -22,7 +22,7 @@ public struct AccessGate: APIKeyAuthenticator {
             found = try await store.authenticate(key: key)
         } catch {
             logger.error("access store failed while checking a key: \(error)")
-            throw APIError(status: .serviceUnavailable, message: "The access database is unavailable; try again shortly.")
+            throw APIError(.serviceUnavailable, "The access database is unavailable; try again shortly.")
         }
         guard let found else { return nil }
         // Checked on every request against the database: a pause holds at once.
@@ -35,9 +35,8 @@ public struct AccessGate: APIKeyAuthenticator {
     /// The 401 for a paused key: it is known and its secret right, but it may
     /// not be used until its owner or an admin resumes it.
     static func paused(_ key: APIKey) -> APIError {
-        APIError(status: APIErrorCode.keyPaused.status,
-                 message: "This API key (\(key.displayPrefix)) is paused. Its owner can resume it on the dashboard (/dashboard), or an admin with `baseserve admin resume-key \(key.id)`.",
-                 type: "authentication_error", code: APIErrorCode.keyPaused.rawValue)
+        APIError(.keyPaused,
+                 "This API key (\(key.displayPrefix)) is paused. Its owner can resume it on the dashboard (/dashboard), or an admin with `baseserve admin resume-key \(key.id)`.")
     }
 }
 
@@ -61,7 +60,7 @@ struct MemberAccount: RequestAccount {
             decision = try await store.admit(authentication, at: Date())
         } catch {
             logger.error("access store failed while checking limits: \(error)")
-            throw APIError(status: .serviceUnavailable, message: "The access database is unavailable; try again shortly.")
+            throw APIError(.serviceUnavailable, "The access database is unavailable; try again shortly.")
         }
         switch decision {
         case .allowed(let status):
@@ -82,7 +81,7 @@ struct MemberAccount: RequestAccount {
             decision = try await store.reserve(tokens: tokens, for: authentication, at: Date())
         } catch {
             logger.error("access store failed while reserving tokens: \(error)")
-            throw APIError(status: .serviceUnavailable, message: "The access database is unavailable; try again shortly.")
+            throw APIError(.serviceUnavailable, "The access database is unavailable; try again shortly.")
         }
         switch decision {
         case .reserved(let held, let status):

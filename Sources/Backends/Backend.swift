@@ -123,6 +123,9 @@ public struct TokenizerInfo: Sendable, Equatable {
 public enum BackendError: Error, Sendable, Equatable {
     /// The request cannot be served as asked (400), naming the field at fault.
     case invalidRequest(String, param: String?)
+    /// The prompt, or the prompt with the tokens asked for, does not fit the
+    /// model's context (400), naming the field to shorten.
+    case contextLengthExceeded(String, param: String?)
     /// The backend failed (500); a bug or an upstream failure.
     case failed(String)
     /// The backend is stopping or overloaded (503).

@@ -30,6 +30,8 @@ public struct CompletionRequest: Sendable, Equatable {
     public var repetitionPenalty: Float = 1
     /// Token id -> bias, already clamped to -100...100.
     public var logitBias: [Int: Float] = [:]
+    /// Only these token ids may be sampled; nil: any.
+    public var allowedTokenIds: [Int]?
     public var minTokens: Int = 0
     public var ignoreEOS: Bool = false
 

@@ -18,13 +18,13 @@ extension CompletionRequest {
             throw BackendError.invalidRequest("The prompt is empty: give at least one token.", param: "prompt")
         }
         guard promptLength <= limit else {
-            throw BackendError.invalidRequest(
+            throw BackendError.contextLengthExceeded(
                 "This model's maximum context length is \(limit) tokens. However, your request has \(promptLength) input tokens. Please reduce the length of the input.",
                 param: "prompt")
         }
         let budget = maxTokens ?? (limit - promptLength)
         guard promptLength + budget <= limit else {
-            throw BackendError.invalidRequest(
+            throw BackendError.contextLengthExceeded(
                 "This model's maximum context length is \(limit) tokens. However, you requested \(promptLength + budget) tokens (\(promptLength) in the prompt, \(budget) in the completion). Please reduce the length of the prompt or completion.",
                 param: "max_tokens")
         }

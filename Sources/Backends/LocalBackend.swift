@@ -71,8 +71,8 @@ public final class LocalBackend: Backend {
         let fewest = texts.reduce(0) { $0 + tokenizer.fewestTokens($1) }
         guard fewest > limit else { return }
         let bytes = texts.reduce(0) { $0 + $1.utf8.count }
-        throw BackendError.invalidRequest(
-            "This model's maximum context length is \(limit) tokens. However, \(what) is \(bytes) bytes of text, which is at least \(fewest) tokens (no token of this model stands for more than \(tokenizer.longestTokenInputBytes) bytes). Please reduce the length of the input.",
+        throw BackendError.contextLengthExceeded(
+            "This model\'s maximum context length is \(limit) tokens. However, \(what) is \(bytes) bytes of text, which is at least \(fewest) tokens (no token of this model stands for more than \(tokenizer.longestTokenInputBytes) bytes). Please reduce the length of the input.",
             param: param)
     }
 
@@ -101,6 +101,7 @@ public final class LocalBackend: Backend {
                 "Token id \(bad) in logit_bias is out of vocabulary (the model has \(tokenizer.vocabularySize) tokens).",
                 param: "logit_bias")
         }
+        try checkVocabulary(request.allowedTokenIds ?? [], param: "allowed_token_ids")
         // Truncation keeps the last tokens of a prompt of any length, so only an
         // untruncated prompt can be refused by its length before tokenizing.
         if request.truncatePromptTokens == nil {
@@ -168,7 +169,8 @@ public final class LocalBackend: Backend {
             temperature: request.temperature, topK: request.topK, topP: request.topP, minP: request.minP,
             seed: request.seed.map { $0 &+ UInt64(seedOffset) },
             presencePenalty: request.presencePenalty, frequencyPenalty: request.frequencyPenalty,
-            repetitionPenalty: request.repetitionPenalty, logitBias: request.logitBias)
+            repetitionPenalty: request.repetitionPenalty, logitBias: request.logitBias,
+            allowedTokenIds: request.allowedTokenIds.map(Set.init))
         let job = CompletionJob(
             prompt: prompt.tokens, promptLogprobs: request.promptLogprobs, maxTokens: prompt.maxTokens,
             logprobs: request.logprobs, sampling: sampling, stopTokenIds: Set(request.stopTokenIds),
@@ -250,8 +252,8 @@ public final class LocalBackend: Backend {
                 throw BackendError.invalidRequest("The continuation of item \(i) is empty: give at least one token.", param: "continuations")
             }
             guard context.count + continuation.count <= limit else {
-                throw BackendError.invalidRequest(
-                    "This model's maximum context length is \(limit) tokens. However, item \(i) has \(context.count + continuation.count) tokens (\(context.count) in the context, \(continuation.count) in the continuation).",
+                throw BackendError.contextLengthExceeded(
+                    "This model\'s maximum context length is \(limit) tokens. However, item \(i) has \(context.count + continuation.count) tokens (\(context.count) in the context, \(continuation.count) in the continuation).",
                     param: "continuations")
             }
             return PreparedScore(context: context, continuation: continuation)

@@ -269,7 +269,7 @@ extension BackendError {
     /// The sentence a person reads.
     var message: String {
         switch self {
-        case .invalidRequest(let m, _), .failed(let m), .unavailable(let m), .upstreamFailure(let m), .upstreamTimeout(let m):
+        case .invalidRequest(let m, _), .contextLengthExceeded(let m, _), .failed(let m), .unavailable(let m), .upstreamFailure(let m), .upstreamTimeout(let m):
             return m
         }
     }

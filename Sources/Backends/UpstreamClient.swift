@@ -78,11 +78,15 @@ struct UpstreamClient: Sendable {
     }
 
     /// An upstream's HTTP error as ours: its validation errors pass through as
-    /// 400s; a refused key, a missing model or a server error is BaseServe's
-    /// configuration or the upstream's fault, so a 502; overload is a 503.
+    /// 400s (a context too short for the request as the context-length refusal
+    /// it is: vLLM and OpenAI both word it "maximum context length"); a refused
+    /// key, a missing model or a server error is BaseServe's configuration or
+    /// the upstream's fault, so a 502; overload is a 503.
     func statusError(_ status: Int, _ details: (message: String, param: String?)?, url: String) -> BackendError {
         let said = details.map { ": " + redact($0.message) } ?? ""
         switch status {
+        case 400 where details?.message.contains("maximum context length") == true:
+            return .contextLengthExceeded(redact(details!.message), param: details?.param)
         case 400, 413, 422:
             return .invalidRequest(details.map { redact($0.message) } ?? "The upstream of model `\(model)` refused the request.",
                                    param: details?.param)

@@ -62,6 +62,7 @@ struct UpstreamCompletionBody {
             if let k = r.promptLogprobs { b.append(("prompt_logprobs", .int(k))) }
             if let t = truncatePromptTokens { b.append(("truncate_prompt_tokens", .int(t))) }
             b.append(("logit_bias", biasObject))
+            if let allowed = r.allowedTokenIds { b.append(("allowed_token_ids", JSON(allowed))) }
         case .llamaCpp:
             b += [
                 ("top_k", .int(r.topK)),
@@ -91,12 +92,14 @@ struct UpstreamCompletionBody {
             break
         case .llamaCpp:
             unsupported = [
+                ("allowed_token_ids", r.allowedTokenIds != nil),
                 ("n", r.n != 1), ("min_tokens", r.minTokens != 0), ("stop_token_ids", !r.stopTokenIds.isEmpty),
                 ("include_stop_str_in_output", r.includeStopStrInOutput), ("skip_special_tokens", !r.skipSpecialTokens),
                 ("spaces_between_special_tokens", !r.spacesBetweenSpecialTokens),
             ]
         case .openai:
             unsupported = [
+                ("allowed_token_ids", r.allowedTokenIds != nil),
                 ("top_k", r.topK > 0), ("min_p", r.minP != 0), ("repetition_penalty", r.repetitionPenalty != 1),
                 ("min_tokens", r.minTokens != 0), ("ignore_eos", r.ignoreEOS), ("stop_token_ids", !r.stopTokenIds.isEmpty),
                 ("include_stop_str_in_output", r.includeStopStrInOutput), ("skip_special_tokens", !r.skipSpecialTokens),

@@ -31,6 +31,7 @@ struct UpstreamPromptPreparation {
         let limit = model.maxModelLength
         try request.checkTruncation(limit: limit)
         try backend.checkVocabulary(Array(request.logitBias.keys), param: "logit_bias")
+        try backend.checkVocabulary(request.allowedTokenIds ?? [], param: "allowed_token_ids")
         var upstreamTruncation: Int?
         var computedMaxTokens: [Int] = []
         var prompts: [Prompt] = []

@@ -35,8 +35,8 @@ struct UpstreamScoring {
                 throw BackendError.invalidRequest("The continuation of item \(i) is empty: give at least one token.", param: "continuations")
             }
             guard context.count + continuation.count < limit else {
-                throw BackendError.invalidRequest(
-                    "This model's maximum context length is \(limit) tokens. However, item \(i) has \(context.count + continuation.count) tokens (\(context.count) in the context, \(continuation.count) in the continuation), and scoring over an upstream needs one more.",
+                throw BackendError.contextLengthExceeded(
+                    "This model\'s maximum context length is \(limit) tokens. However, item \(i) has \(context.count + continuation.count) tokens (\(context.count) in the context, \(continuation.count) in the continuation), and scoring over an upstream needs one more.",
                     param: "continuations")
             }
             items.append((context, continuation))

@@ -1,8 +1,9 @@
 import Foundation
 
 /// How the next token is chosen from the logits. Temperature 0 is greedy.
-/// Adjustments apply in vLLM's order: logit bias, then the repetition,
-/// frequency and presence penalties, then temperature, top-k, top-p, min-p.
+/// Adjustments apply in vLLM's order: the allowed-token mask, logit bias, then
+/// the repetition, frequency and presence penalties, then temperature, top-k,
+/// top-p, min-p.
 /// Reported logprobs never see any of this: they come from the raw logits.
 public struct SamplingParameters: Sendable, Equatable {
     public var temperature: Float
@@ -18,10 +19,13 @@ public struct SamplingParameters: Sendable, Equatable {
     public var repetitionPenalty: Float
     /// Added to the logits of these token ids.
     public var logitBias: [Int: Float]
+    /// When set, only these token ids can be sampled (vLLM's `allowed_token_ids`):
+    /// every other logit is masked out before anything else.
+    public var allowedTokenIds: Set<Int>?
 
     public init(temperature: Float = 1, topK: Int = 0, topP: Float = 1, minP: Float = 0, seed: UInt64? = nil,
                 presencePenalty: Float = 0, frequencyPenalty: Float = 0, repetitionPenalty: Float = 1,
-                logitBias: [Int: Float] = [:]) {
+                logitBias: [Int: Float] = [:], allowedTokenIds: Set<Int>? = nil) {
         self.temperature = temperature
         self.topK = topK
         self.topP = topP
@@ -31,12 +35,13 @@ public struct SamplingParameters: Sendable, Equatable {
         self.frequencyPenalty = frequencyPenalty
         self.repetitionPenalty = repetitionPenalty
         self.logitBias = logitBias
+        self.allowedTokenIds = allowedTokenIds
     }
 
     public var isGreedy: Bool { temperature == 0 }
 
     var adjustsLogits: Bool {
-        presencePenalty != 0 || frequencyPenalty != 0 || repetitionPenalty != 1 || !logitBias.isEmpty
+        presencePenalty != 0 || frequencyPenalty != 0 || repetitionPenalty != 1 || !logitBias.isEmpty || allowedTokenIds != nil
     }
 }
 
@@ -65,6 +70,9 @@ struct Sampler {
         return adjusted.withUnsafeMutableBufferPointer { buffer in
             let logits = buffer.baseAddress!
             logits.update(from: raw, count: count)
+            if let allowed = parameters.allowedTokenIds {
+                for id in 0..<count where !allowed.contains(id) { logits[id] = -.infinity }
+            }
             for (id, bias) in parameters.logitBias where id >= 0 && id < count { logits[id] += bias }
             if parameters.repetitionPenalty != 1 {
                 let p = parameters.repetitionPenalty

@@ -52,7 +52,7 @@ final class KeyQueueTests: XCTestCase {
             XCTFail("a request beyond C + Q was queued")
         } catch let error as APIError {
             XCTAssertEqual(error.status.code, 429)
-            XCTAssertEqual(error.code, "queue_full")
+            XCTAssertEqual(error.code, .queueFull)
             XCTAssertEqual(error.headers[.retryAfter], "1")
         }
         // Another key has a line of its own.
@@ -126,7 +126,7 @@ final class KeyQueueTests: XCTestCase {
             _ = try await queues.acquire(key: "k", concurrency: 3)
             XCTFail("a fourth request ran")
         } catch let error as APIError {
-            XCTAssertEqual(error.code, APIErrorCode.queueFull.rawValue)
+            XCTAssertEqual(error.code, .queueFull)
         }
         for slot in slots { slot.release() }
     }

@@ -113,6 +113,26 @@ final class AccessGateTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(Int(limited.headers[.retryAfter] ?? "") ?? 0, 1)
             XCTAssertEqual(limited.headers[HTTPField.Name("x-ratelimit-remaining-requests")!], "0")
             XCTAssertTrue(String(buffer: limited.body).contains("rate_limit_error"))
+            XCTAssertTrue(String(buffer: limited.body).contains(#""code":"rate_limit_exceeded""#), String(buffer: limited.body))
+        }
+    }
+
+    /// With the access database gone, members' keys cannot be checked: 503
+    /// `service_unavailable` (retry later), not a 401 or a 500.
+    func testAnUnreachableAccessDatabaseIsServiceUnavailable() async throws {
+        let issued = try await store.createKey(memberID: member.id, name: "k", expiresAt: nil, limits: .none, by: nil)
+        // A second store on the same database, closed: the gate's connection is gone.
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let gone = try await SQLAccessStore.open(databaseURL: nil, dataDirectory: directory.path, logger: logger)
+        try await gone.close()
+        let app = buildApplication(
+            models: ModelRegistry([try backend()]), authenticator: AccessGate(store: gone, operatorKeys: [], logger: logger),
+            configuration: ServerConfiguration(cancelOnDisconnect: false), logger: logger)
+        try await app.test(.router) { client in
+            let r = try await complete(client, key: issued.secret)
+            XCTAssertEqual(r.status, .serviceUnavailable, String(buffer: r.body))
+            XCTAssertTrue(String(buffer: r.body).contains(#""code":"service_unavailable""#), String(buffer: r.body))
         }
     }
 
@@ -149,6 +169,7 @@ final class AccessGateTests: XCTestCase {
             let huge = try await complete(client, key: issued.secret, maxTokens: 100)
             XCTAssertEqual(huge.status, .tooManyRequests)
             XCTAssertTrue(String(buffer: huge.body).contains("can never run"), String(buffer: huge.body))
+            XCTAssertTrue(String(buffer: huge.body).contains(#""code":"rate_limit_exceeded""#), String(buffer: huge.body))
             XCTAssertNil(huge.headers[.retryAfter])
         }
     }

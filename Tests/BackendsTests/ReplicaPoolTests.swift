@@ -74,6 +74,8 @@ final class UpstreamErrorTests: XCTestCase {
         let url = "http://gpu1:8000/v1/completions"
         XCTAssertEqual(client.statusError(400, ("max_tokens is too large", "max_tokens"), url: url),
                        .invalidRequest("max_tokens is too large", param: "max_tokens"))
+        let long = "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens."
+        XCTAssertEqual(client.statusError(400, (long, nil), url: url), .contextLengthExceeded(long, param: nil))
         guard case .upstreamFailure(let auth) = client.statusError(401, ("bad key sk-secret-key", nil), url: url) else { return XCTFail() }
         XCTAssertTrue(auth.contains("refused BaseServe's credentials"), auth)
         XCTAssertFalse(auth.contains("sk-secret-key"))

@@ -40,6 +40,21 @@ final class UpstreamCompletionBodyTests: XCTestCase {
         XCTAssertNotNil(UpstreamJSON.decode(Array(b.serialized.utf8)))
     }
 
+    /// `allowed_token_ids` goes to vLLM as given; other upstreams would ignore it, so it is refused for them.
+    func testAllowedTokenIdsGoToVLLMAndAreRefusedElsewhere() throws {
+        var r = CompletionRequest(prompts: [.text("x")])
+        XCTAssertNil(try translator(.vllm).body(for: r, prompts: ["x"], maxTokens: 4, stream: false)["allowed_token_ids"])
+        r.allowedTokenIds = [3, 5]
+        let b = try translator(.vllm).body(for: r, prompts: ["x"], maxTokens: 4, stream: false)
+        XCTAssertEqual(b["allowed_token_ids"], .array([3, 5]))
+        for kind in [UpstreamKind.llamaCpp, .openai] {
+            XCTAssertThrowsError(try translator(kind).check(r)) { error in
+                guard case .invalidRequest(_, let param) = error as? BackendError else { return XCTFail("\(error)") }
+                XCTAssertEqual(param, "allowed_token_ids")
+            }
+        }
+    }
+
     /// Floats go upstream as the decimal the client wrote, not as the digits of
     /// the Float widened to a double (0.699999988079071).
     func testFloatsAreSentAsWritten() throws {
