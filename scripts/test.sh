@@ -36,19 +36,30 @@ if [[ ! -x .build/release/baseserve ]]; then
   swift build "${BUILD_FLAGS[@]}" --product baseserve
 fi
 
-# Python test dependencies, pinned, in a git-ignored virtual environment
-# (schemathesis checks the server against its /openapi.json).
-PY_PACKAGES=(openai==3.51.0 pytest==9.0.3 httpx==0.28.1 selenium==4.45.0 aiosmtpd==1.4.6 schemathesis==4.32.5)
-if [[ ! -x .venv/bin/python ]]; then python3 -m venv .venv; fi
-if ! .venv/bin/python - "${PY_PACKAGES[@]}" 2>/dev/null <<'PY'
-import sys
+# Python test dependencies, pinned, each set in its own git-ignored virtual
+# environment, installed only when a pin is missing or differs.
+# .venv: the tests' own (schemathesis checks the server against its /openapi.json).
+# .venv-lmeval and .venv-inspect: the research tools whose recipes the user guide
+# gives; tests/e2e/test_docs.py runs those recipes with them, as a user would.
+ensure_venv() {
+  local dir=$1; shift
+  if [[ ! -x $dir/bin/python ]]; then python3 -m venv "$dir"; fi
+  if ! "$dir/bin/python" - "$@" 2>/dev/null <<'PY'
+import re, sys
 from importlib.metadata import version
-sys.exit(any(version(name) != wanted for name, wanted in (p.split("==") for p in sys.argv[1:])))
+pins = [re.sub(r"\[.*\]", "", p).split("==") for p in sys.argv[1:]]
+sys.exit(any(version(name) != wanted for name, wanted in pins))
 PY
-then
-  echo "[test] installing ${PY_PACKAGES[*]} into .venv" >&2
-  .venv/bin/python -m pip install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
-fi
+  then
+    echo "[test] installing $* into $dir" >&2
+    "$dir/bin/python" -m pip install -q --disable-pip-version-check "$@"
+  fi
+}
+ensure_venv .venv openai==3.51.0 pytest==9.0.3 httpx==0.28.1 selenium==4.45.0 aiosmtpd==1.4.6 schemathesis==4.32.5
+ensure_venv .venv-lmeval 'lm-eval[api]==0.4.13' &
+lmeval=$!
+ensure_venv .venv-inspect inspect-ai==0.3.285 openai==3.63.0
+wait $lmeval
 
 echo "[test] pytest tests/e2e (against .build/release/baseserve)" >&2
 set +e

@@ -76,6 +76,16 @@ struct CompletionParameters {
         // the prompt part of echoed `logprobs`.
         let promptNeed = [promptLogprobs, request.echo ? logprobs : nil].compactMap { $0 }.max()
         request.promptLogprobs = promptNeed
+        if let t = try f.number("prompt_logprobs_temperature") {
+            guard t > 0, t.isFinite, t <= 1e6 else {
+                throw APIError.invalid("`prompt_logprobs_temperature` must be greater than 0, got \(t).", param: "prompt_logprobs_temperature")
+            }
+            guard promptNeed != nil else {
+                throw APIError.invalid("`prompt_logprobs_temperature` has no effect without `prompt_logprobs` (or `echo` with `logprobs`).",
+                                       param: "prompt_logprobs_temperature")
+            }
+            request.promptLogprobsTemperature = Float(t)
+        }
 
         let temperature = try f.number("temperature", in: 0...2) ?? 1
         request.temperature = Float(temperature)

@@ -41,6 +41,7 @@ public enum OpenAPIDocument {
           "echo": {"type": "boolean", "default": false},
           "logprobs": {"type": ["integer", "null"], "minimum": 0, "maximum": 20},
           "prompt_logprobs": {"type": ["integer", "null"], "minimum": 0, "maximum": 20, "description": "Defaults to logprobs when echo is set; not allowed with stream."},
+          "prompt_logprobs_temperature": {"type": ["number", "null"], "exclusiveMinimum": 0, "description": "Prompt logprobs are the log-softmax of logits / T (default 1); sampling is unaffected. Needs prompt_logprobs, or echo with logprobs."},
           "n": {"type": "integer", "minimum": 1, "maximum": 128, "default": 1},
           "best_of": {"type": ["integer", "null"], "minimum": 1, "maximum": 16, "description": "Sample this many sequences per prompt (at least n) and return the n with the highest cumulative logprob; all are billed. Not with stream (unless equal to n), nor above 1 when greedy."},
           "temperature": {"type": "number", "minimum": 0, "maximum": 2, "default": 1},
@@ -143,9 +144,10 @@ public enum OpenAPIDocument {
       }
     },
     "responses": {
-      "Error": {"description": "An OpenAI-style error with a stable code (400 invalid request, unknown or unsupported parameter, 401 bad key, 415 body not sent as application/json, 403 model not allowed, 404 unknown model, 413 body too large, 429 over a limit, 503 overloaded or shutting down). A 429 carries Retry-After; responses to members' keys carry x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-limit-tokens and x-ratelimit-remaining-tokens for the limits that apply.",
+      "Error": {"description": "An OpenAI-style error with a stable code (400 invalid request, unknown or unsupported parameter, 401 bad key, 415 body not sent as application/json, 403 model not allowed, 404 unknown model, 413 body too large, 429 over a rate limit (rate_limit_exceeded) or the key's queue (queue_full), both with Retry-After, or over a token budget (budget_exceeded, no Retry-After: it resets at the month's or day's end), 503 overloaded or shutting down). Every response carries X-Request-Id; responses to members' keys carry x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-limit-tokens and x-ratelimit-remaining-tokens for the limits that apply.",
                 "headers": {
-                  "Retry-After": {"description": "Seconds until the limit's window ends (429 only).", "schema": {"type": "integer"}},
+                  "X-Request-Id": {"description": "The request's id (the client's own X-Request-Id when it is 1-128 visible ASCII characters), also in the server's log and the usage row.", "schema": {"type": "string"}},
+                  "Retry-After": {"description": "Seconds until the limit's window ends, or 1 for queue_full (429 only; never for budget_exceeded).", "schema": {"type": "integer"}},
                   "x-ratelimit-limit-requests": {"schema": {"type": "integer"}},
                   "x-ratelimit-remaining-requests": {"schema": {"type": "integer"}},
                   "x-ratelimit-limit-tokens": {"schema": {"type": "integer"}},
@@ -159,6 +161,10 @@ public enum OpenAPIDocument {
       "post": {
         "summary": "Complete or score prompts (vLLM's semantics).",
         "security": [{"bearer": []}],
+        "parameters": [
+          {"name": "X-Request-Id", "in": "header", "required": false, "description": "Your own id for the request, echoed back when it is 1-128 visible ASCII characters (else a new one is given).", "schema": {"type": "string"}},
+          {"name": "X-Workload", "in": "header", "required": false, "description": "interactive or batch: recorded with the usage row and shown in the usage breakdown; changes no scheduling. Other values are ignored.", "schema": {"type": "string"}}
+        ],
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CompletionRequest"},
           "examples": {
             "echo": {"summary": "Score the prompt and two generated tokens.", "value": {"prompt": "The capital of France is", "max_tokens": 2, "echo": true, "logprobs": 1}},
@@ -176,6 +182,10 @@ public enum OpenAPIDocument {
       "post": {
         "summary": "Log-likelihoods of continuations after a context; a shared context is evaluated once.",
         "security": [{"bearer": []}],
+        "parameters": [
+          {"name": "X-Request-Id", "in": "header", "required": false, "description": "Your own id for the request, echoed back when it is 1-128 visible ASCII characters (else a new one is given).", "schema": {"type": "string"}},
+          {"name": "X-Workload", "in": "header", "required": false, "description": "interactive or batch: recorded with the usage row and shown in the usage breakdown; changes no scheduling. Other values are ignored.", "schema": {"type": "string"}}
+        ],
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScoreRequest"},
           "example": {"context": "The capital of France is", "continuations": [" Paris", " Lyon"]}}}},
         "responses": {

@@ -116,8 +116,7 @@ extension RequestFields {
         ("cache_salt", .unsupported(reason: "the prefix cache is not salted per request.")),
         ("kv_transfer_params", .unsupported(reason: "disaggregated prefill is not implemented.")),
         ("vllm_xargs", .unsupported(reason: "there are no custom extensions to pass arguments to.")),
-        ("prompt_logprobs_temperature", .unsupported(
-            reason: "vLLM has no such field, and prompt logprobs are always the model's own (temperature 1), as vLLM reports them.")),
+        ("prompt_logprobs_temperature", .honoured),
     ])
 
     /// `stream_options` of a completion request.

@@ -32,6 +32,9 @@ public struct CompletionRequest: Sendable, Equatable {
     public var logitBias: [Int: Float] = [:]
     /// Only these token ids may be sampled; nil: any.
     public var allowedTokenIds: [Int]?
+    /// The temperature prompt logprobs are computed at (vLLM's
+    /// `prompt_logprobs_temperature`); 1: the model's own distribution.
+    public var promptLogprobsTemperature: Float = 1
     public var minTokens: Int = 0
     public var ignoreEOS: Bool = false
 

@@ -174,7 +174,8 @@ public final class LocalBackend: Backend {
         let job = CompletionJob(
             prompt: prompt.tokens, promptLogprobs: request.promptLogprobs, maxTokens: prompt.maxTokens,
             logprobs: request.logprobs, sampling: sampling, stopTokenIds: Set(request.stopTokenIds),
-            ignoreEOS: request.ignoreEOS, minTokens: request.minTokens)
+            ignoreEOS: request.ignoreEOS, minTokens: request.minTokens,
+            promptLogprobsTemperature: request.promptLogprobsTemperature)
         if request.promptLogprobs == nil {
             out.yield(.prompt(choice: choice, tokenIds: prompt.tokens, tokenTexts: prompt.tokens.map(text), text: prompt.text, logprobs: nil))
         }

@@ -63,6 +63,9 @@ struct UpstreamCompletionBody {
             if let t = truncatePromptTokens { b.append(("truncate_prompt_tokens", .int(t))) }
             b.append(("logit_bias", biasObject))
             if let allowed = r.allowedTokenIds { b.append(("allowed_token_ids", JSON(allowed))) }
+            if r.promptLogprobsTemperature != 1 {
+                b.append(("prompt_logprobs_temperature", .decimal(r.promptLogprobsTemperature)))
+            }
         case .llamaCpp:
             b += [
                 ("top_k", .int(r.topK)),
@@ -93,6 +96,7 @@ struct UpstreamCompletionBody {
         case .llamaCpp:
             unsupported = [
                 ("allowed_token_ids", r.allowedTokenIds != nil),
+                ("prompt_logprobs_temperature", r.promptLogprobsTemperature != 1),
                 ("n", r.n != 1), ("min_tokens", r.minTokens != 0), ("stop_token_ids", !r.stopTokenIds.isEmpty),
                 ("include_stop_str_in_output", r.includeStopStrInOutput), ("skip_special_tokens", !r.skipSpecialTokens),
                 ("spaces_between_special_tokens", !r.spacesBetweenSpecialTokens),
@@ -100,6 +104,7 @@ struct UpstreamCompletionBody {
         case .openai:
             unsupported = [
                 ("allowed_token_ids", r.allowedTokenIds != nil),
+                ("prompt_logprobs_temperature", r.promptLogprobsTemperature != 1),
                 ("top_k", r.topK > 0), ("min_p", r.minP != 0), ("repetition_penalty", r.repetitionPenalty != 1),
                 ("min_tokens", r.minTokens != 0), ("ignore_eos", r.ignoreEOS), ("stop_token_ids", !r.stopTokenIds.isEmpty),
                 ("include_stop_str_in_output", r.includeStopStrInOutput), ("skip_special_tokens", !r.skipSpecialTokens),

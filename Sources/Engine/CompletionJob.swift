@@ -5,6 +5,9 @@ public struct CompletionJob: Sendable {
     /// Top-k to report at every prompt position (0: just the actual token's
     /// logprob and rank); nil reports nothing about the prompt.
     public var promptLogprobs: Int?
+    /// The temperature the prompt's logprobs are computed at: log-softmax of
+    /// logits / T (1: the model's own distribution). Sampling is unaffected.
+    public var promptLogprobsTemperature: Float
     /// Tokens to generate; 0 only scores the prompt.
     public var maxTokens: Int
     /// Alternatives to report with each generated token (nil: none).
@@ -19,10 +22,11 @@ public struct CompletionJob: Sendable {
     public init(
         prompt: [Int], promptLogprobs: Int? = nil, maxTokens: Int = 16, logprobs: Int? = nil,
         sampling: SamplingParameters = SamplingParameters(), stopTokenIds: Set<Int> = [],
-        ignoreEOS: Bool = false, minTokens: Int = 0
+        ignoreEOS: Bool = false, minTokens: Int = 0, promptLogprobsTemperature: Float = 1
     ) {
         self.prompt = prompt
         self.promptLogprobs = promptLogprobs
+        self.promptLogprobsTemperature = promptLogprobsTemperature
         self.maxTokens = maxTokens
         self.logprobs = logprobs
         self.sampling = sampling

@@ -65,7 +65,8 @@ extension Engine {
     /// states: with `topK`, the score of each position from `from` on (logits
     /// `logitRows` at a time, so memory stays bounded); and with `next`, when
     /// the range ends the prompt, the next-token logits in `lastLogits`.
-    func scorePrompt(hidden: UnsafePointer<Float>, prompt: [Int], range: Range<Int>, from: Int, topK: Int?, next: Bool,
+    func scorePrompt(hidden: UnsafePointer<Float>, prompt: [Int], range: Range<Int>, from: Int, topK: Int?,
+                     temperature: Float = 1, next: Bool,
                      scores: inout [PositionScore?], lastLogits: UnsafeMutablePointer<Float>) {
         let vocab = vocabularySize
         let hiddenSize = config.hiddenSize
@@ -86,16 +87,23 @@ extension Engine {
             model.logits(hidden: hidden + first * hiddenSize, rows: rows, output: logits)
             // Row r predicts the token at position base + r + 1.
             let base = range.lowerBound + first
+            // The first token is sampled from the model's own logits, whatever
+            // temperature the prompt's logprobs are reported at: keep them first.
+            if next, endsPrompt, base + rows == prompt.count {
+                lastLogits.update(from: logits + (rows - 1) * vocab, count: vocab)
+            }
             scores.withUnsafeMutableBufferPointer { out in
                 model.pool.parallelFor(rows) { r in
                     let target = base + r + 1
                     guard target < prompt.count else { return }
-                    let s = scoreLogits(logits + r * vocab, vocabularySize: vocab, target: prompt[target], topK: k)
+                    let row = logits + r * vocab
+                    if temperature != 1 {
+                        // vLLM's prompt_logprobs_temperature: log-softmax of logits / T.
+                        for i in 0..<vocab { row[i] /= temperature }
+                    }
+                    let s = scoreLogits(row, vocabularySize: vocab, target: prompt[target], topK: k)
                     out[target] = PositionScore(tokenId: prompt[target], logprob: s.logprob, rank: s.rank, top: s.top)
                 }
-            }
-            if next, endsPrompt, base + rows == prompt.count {
-                lastLogits.update(from: logits + (rows - 1) * vocab, count: vocab)
             }
             first += rows
         }

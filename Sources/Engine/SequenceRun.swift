@@ -97,7 +97,8 @@ final class SequenceRun {
     func absorbPrompt(hidden: UnsafePointer<Float>, count: Int, engine: Engine, emit: (EngineEvent) -> Bool) {
         let range = prefilled..<(prefilled + count)
         engine.scorePrompt(hidden: hidden, prompt: job.prompt, range: range, from: scoredFrom, topK: job.promptLogprobs,
-                           next: job.maxTokens > 0, scores: &scores, lastLogits: lastLogits)
+                           temperature: job.promptLogprobsTemperature, next: job.maxTokens > 0, scores: &scores,
+                           lastLogits: lastLogits)
         prefilled = range.upperBound
         guard !isPrefilling else { return }
         if let context = sharedContext {

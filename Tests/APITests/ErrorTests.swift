@@ -52,7 +52,7 @@ final class ErrorTests: XCTestCase {
         Case(body: #"{"prompt": "x", "guided_json": {"type": "object"}}"#, status: .badRequest, param: "guided_json",
              code: .unsupportedParameter),
         Case(body: #"{"prompt": "x", "prompt_logprobs_temperature": 0.5}"#, status: .badRequest,
-             param: "prompt_logprobs_temperature", code: .unsupportedParameter),
+             param: "prompt_logprobs_temperature", code: .invalidRequest),
         Case(body: #"{"prompt": "x", "stream": true, "stream_options": {"include_usag": true}}"#, status: .badRequest,
              param: "stream_options.include_usag", contains: "did you mean `include_usage`?", code: .unknownParameter),
         Case(body: #"{"prompt": "x", "best_of": 2, "n": 3}"#, status: .badRequest, param: "best_of", contains: "greater than or equal to `n`"),

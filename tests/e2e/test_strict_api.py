@@ -104,3 +104,41 @@ def test_every_error_path_carries_its_code(server, http, client):
     assert error_of(caught.value)["code"] == "model_not_found"
     r = httpx.post(server + "/v1/completions", json={"prompt": "x"}, headers={"Authorization": "Bearer wrong"})
     assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_api_key"
+
+
+def test_prompt_logprobs_temperature_rescales_the_prompt_logprobs(http):
+    """vLLM's prompt_logprobs_temperature: log-softmax of logits / T. Differences between
+    two tokens' logprobs at one position are (z_a - z_b) / T, so at T they are the
+    temperature-1 differences divided by T; T = 1 is the same as leaving it out; a low T
+    only sharpens the distribution towards the argmax; sampling is unaffected."""
+    def positions(**extra):
+        body = {"prompt": "The capital of France is Paris, and the capital of Italy is", "max_tokens": 3,
+                "temperature": 0, "prompt_logprobs": 3, **extra}
+        r = http.post("/v1/completions", json=body)
+        assert r.status_code == 200, r.text
+        choice = r.json()["choices"][0]
+        return choice["prompt_logprobs"][1:], choice["text"]
+
+    plain, text = positions()
+    same, same_text = positions(prompt_logprobs_temperature=1.0)
+    assert same == plain and same_text == text
+    half, half_text = positions(prompt_logprobs_temperature=0.5)
+    assert half_text == text, "the temperature of prompt logprobs does not change sampling"
+    for at1, at_half in zip(plain, half):
+        assert at1.keys() == at_half.keys(), "ranks and top-k do not depend on T"
+        ids = list(at1)
+        for a, b in zip(ids, ids[1:]):
+            d1 = at1[a]["logprob"] - at1[b]["logprob"]
+            d_half = at_half[a]["logprob"] - at_half[b]["logprob"]
+            assert abs(d_half - 2 * d1) < 1e-3 * max(1.0, abs(d1)), (d1, d_half)
+            assert at1[a]["rank"] == at_half[a]["rank"]
+    cold, _ = positions(prompt_logprobs_temperature=0.01)
+    for at1, entry in zip(plain, cold):
+        # Below T = 1 the argmax only gains probability.
+        best = next(k for k, v in at1.items() if v["rank"] == 1)
+        assert entry[best]["logprob"] >= at1[best]["logprob"] - 1e-4
+    r = http.post("/v1/completions", json={"prompt": "x", "max_tokens": 1, "prompt_logprobs_temperature": 0.5})
+    assert r.status_code == 400 and r.json()["error"]["param"] == "prompt_logprobs_temperature"
+    r = http.post("/v1/completions", json={"prompt": "x", "max_tokens": 1, "prompt_logprobs": 1,
+                                           "prompt_logprobs_temperature": 0})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_request"

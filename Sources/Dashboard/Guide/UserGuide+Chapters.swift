@@ -97,7 +97,7 @@ range is a `400` with `code: "invalid_request"` and `param` naming the field.
 |---|---|---|
 | `logprobs` | none | 0 to `max_logprobs` (20; see `/v1/models`): per generated token its logprob and the top N alternatives |
 | `prompt_logprobs` | none | 0 to `max_logprobs`: per prompt position, the actual token's logprob and rank and the top N, keyed by token id; entry 0 is `null`; not with `stream` |
-| `prompt_logprobs_temperature` | 1.0 | the temperature the prompt's logprobs are computed at (1.0: the model's own distribution) |
+| `prompt_logprobs_temperature` | 1.0 | greater than 0: the prompt's logprobs are the log-softmax of logits / T (1.0: the model's own distribution); sampling is unaffected; needs `prompt_logprobs` (or `echo` with `logprobs`) |
 | `return_tokens_as_token_ids` | `false` | tokens in `logprobs` become `"token_id:123"` |
 | `return_token_ids` | `false` | each choice also gets `prompt_token_ids` and `token_ids` |
 
