@@ -114,6 +114,7 @@ let package = Package(
         .executableTarget(
             name: "BaseServe",
             dependencies: [
+                "Kernels",
                 "Engine",
                 "Backends",
                 "JSONValue",

@@ -5,11 +5,19 @@
 #
 #   bench/llamacpp.sh MODEL.gguf [THREADS]      # prints llama-bench's table
 #   LLAMACPP_BIN=1 bench/llamacpp.sh            # only builds; prints the bin folder
+#   LLAMACPP_SIMD=avx2 bench/llamacpp.sh …      # a build with AVX-512 off (AVX2+FMA), in its
+#                                               # own folder, to compare AVX2 paths on any x86-64
 set -euo pipefail
 VERSION=0.3.36
 CACHE=${LLAMACPP_CACHE:-$HOME/.cache/baseserve-anchors/llama.cpp-$VERSION}
-BIN=$CACHE/build/bin
-if [[ ! -x $BIN/llama-bench || ! -x $BIN/llama-server || ! -x $BIN/llama-tokenize ]]; then
+case ${LLAMACPP_SIMD:-native} in
+  native) BUILD=$CACHE/build; SIMD_FLAGS=(-DGGML_NATIVE=ON) ;;
+  avx2) BUILD=$CACHE/build-avx2
+        SIMD_FLAGS=(-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AVX512=OFF) ;;
+  *) echo "LLAMACPP_SIMD must be native or avx2" >&2; exit 2 ;;
+esac
+BIN=$BUILD/bin
+if [[ ! -d $CACHE/src ]]; then
   mkdir -p "$CACHE"
   # The build tools go into a virtual environment of the cache's own, so no
   # system Python is changed (and none that refuses pip installs gets in the way).
@@ -22,10 +30,13 @@ if [[ ! -x $BIN/llama-bench || ! -x $BIN/llama-server || ! -x $BIN/llama-tokeniz
   tar -xzf "$tmp"/llama_cpp_python-$VERSION.tar.gz -C "$tmp"
   rm -rf "$CACHE/src" && mv "$tmp/llama_cpp_python-$VERSION/vendor/llama.cpp" "$CACHE/src"
   rm -rf "$tmp"
+fi
+if [[ ! -x $BIN/llama-bench || ! -x $BIN/llama-server || ! -x $BIN/llama-tokenize ]]; then
+  PATH=$CACHE/venv/bin:$PATH
   gen=(); command -v ninja >/dev/null && gen=(-G Ninja)
-  cmake -S "$CACHE/src" -B "$CACHE/build" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON \
+  cmake -S "$CACHE/src" -B "$BUILD" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release "${SIMD_FLAGS[@]}" \
         -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF >/dev/null
-  cmake --build "$CACHE/build" -j"$(nproc)" --target llama-bench llama-server llama-tokenize >/dev/null
+  cmake --build "$BUILD" -j"$(nproc)" --target llama-bench llama-server llama-tokenize >/dev/null
 fi
 if [[ ${LLAMACPP_BIN:-} == 1 ]]; then echo "$BIN"; exit 0; fi
 MODEL=${1:?usage: llamacpp.sh MODEL.gguf [THREADS]}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Kernels
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +13,9 @@ struct BenchCommand: ParsableCommand {
             --gen-tokens tokens one at a time (tg128). Scoring is prefill with every
             position's logprob, rank and top-5 (what prompt_logprobs costs). Each figure
             is the median of --repetitions runs after one warm-up run. Prefix reuse is
-            off: every run computes its whole prompt.
+            off: every run computes its whole prompt. --simd caps the kernels' SIMD level
+            (e.g. avx2 on an AVX-512 machine, to measure the AVX2 path); the level in use
+            is printed.
             """
     )
 
@@ -21,18 +24,25 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Tokens to generate.") var genTokens: Int = 128
     @Option(name: .long, help: "Timed runs per figure.") var repetitions: Int = 5
     @Flag(name: .long, help: "Print one JSON object.") var json = false
+    @Option(name: .long, help: ArgumentHelp("Highest SIMD level the kernels may use: avx512, avx2 or portable.", valueName: "level"))
+    var simd = "avx512"
 
     func validate() throws {
         guard promptTokens >= 1, genTokens >= 1, repetitions >= 1 else {
             throw ValidationError("--prompt-tokens, --gen-tokens and --repetitions must be at least 1")
         }
+        guard simdLimit != nil else { throw ValidationError("--simd must be avx512, avx2 or portable, got \(simd)") }
     }
+
+    private var simdLimit: SIMDLimit? { SIMDLimit.allCases.first { $0.name == simd } }
 
     func run() throws {
         try reportingErrors {
             // Every run computes its prompt: a prefix reused from the warm-up would measure nothing.
             var options = self.options
             options.noPrefixCache = true
+            limitSIMD(simdLimit ?? .avx512)
+            let level = SIMDLimit.inUse.name
             let engine = try options.load()
             guard promptTokens + genTokens <= engine.contextLength else {
                 throw CommandFailure("--prompt-tokens plus --gen-tokens exceeds the model's context of \(engine.contextLength)")
@@ -54,10 +64,11 @@ struct BenchCommand: ParsableCommand {
             )
             let peak = peakResidentBytes()
             if json {
-                print("{\"prefill_tokens_per_s\":\(rounded(figures.prefill)),\"decode_tokens_per_s\":\(rounded(figures.decode)),\"score_tokens_per_s\":\(rounded(figures.score)),\"peak_rss_bytes\":\(peak),\"threads\":\(options.threads),\"prompt_tokens\":\(promptTokens),\"gen_tokens\":\(genTokens),\"repetitions\":\(repetitions),\"model\":\"\(options.model)\"}")
+                print("{\"prefill_tokens_per_s\":\(rounded(figures.prefill)),\"decode_tokens_per_s\":\(rounded(figures.decode)),\"score_tokens_per_s\":\(rounded(figures.score)),\"peak_rss_bytes\":\(peak),\"threads\":\(options.threads),\"prompt_tokens\":\(promptTokens),\"gen_tokens\":\(genTokens),\"repetitions\":\(repetitions),\"simd\":\"\(level)\",\"model\":\"\(options.model)\"}")
             } else {
                 print("model    \(options.model)")
                 print("threads  \(options.threads)")
+                print("simd     \(level)")
                 print(String(format: "prefill  pp%-5d %8.1f tokens/s", promptTokens, figures.prefill))
                 print(String(format: "score    pp%-5d %8.1f tokens/s (prompt_logprobs 5)", promptTokens, figures.score))
                 print(String(format: "decode   tg%-5d %8.1f tokens/s", genTokens, figures.decode))
@@ -91,3 +102,4 @@ func peakResidentBytes() -> Int {
     }
     return 0
 }
+

@@ -18,12 +18,25 @@ public func matmul(_ w: WeightMatrix, input x: UnsafePointer<Float>, tokens: Int
     }
 }
 
-/// Testing aid: the most advanced SIMD level the kernels may use, process-wide.
-enum SIMDLimit: Int32 {
+/// A SIMD level of the kernels. Tests and benchmarks cap it (process-wide) to run
+/// the AVX2 or portable paths on a machine that has more.
+public enum SIMDLimit: Int32, CaseIterable, Sendable {
     case portable = 0, avx2 = 1, avx512 = 2
+
+    public var name: String {
+        switch self {
+        case .portable: return "portable"
+        case .avx2: return "avx2"
+        case .avx512: return "avx512"
+        }
+    }
+
+    /// The level in use now: the CPU's best, lowered by `limitSIMD`.
+    public static var inUse: SIMDLimit { SIMDLimit(rawValue: kc_simd_level()) ?? .portable }
 }
 
-func limitSIMD(_ level: SIMDLimit) {
+/// The most advanced SIMD level the kernels may use from now on, process-wide.
+public func limitSIMD(_ level: SIMDLimit) {
     kc_set_simd_limit(level.rawValue)
 }
 
