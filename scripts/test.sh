@@ -17,6 +17,9 @@ if [[ -z ${BASESERVE_TEST_POSTGRES_URL:-} ]]; then
   export BASESERVE_TEST_POSTGRES_URL
 fi
 
+# The GGUF files the tests read (git holds none): fetched and checked by SHA-256.
+scripts/test-data.py
+
 source scripts/build-flags.sh
 echo "[test] swift test ${BUILD_FLAGS[*]}" >&2
 swift test "${BUILD_FLAGS[@]}" "$@"
