@@ -14,6 +14,8 @@ public struct Member: Sendable, Equatable, Identifiable {
     /// The account's own monthly token budget (prompt plus completion, all
     /// keys together, per UTC calendar month); nil: the server's default.
     public var monthlyTokenBudget: Int?
+    /// Requests of each of the member's keys that may run at once; nil: the server's default.
+    public var maxConcurrency: Int?
 
     public init(id: String, email: String, name: String, isAdmin: Bool, status: MemberStatus, limits: Limits, createdAt: Date,
                 monthlyTokenBudget: Int? = nil) {
@@ -151,6 +153,8 @@ public struct APIKey: Sendable, Equatable, Identifiable {
     public var pausedAt: Date?
     /// The key's own token budgets, within its member's account budget.
     public var budgets: KeyBudgets
+    /// Requests of this key that may run at once; nil: its member's setting.
+    public var maxConcurrency: Int?
 
     public init(id: String, memberID: String, name: String, last4: String, createdAt: Date, lastUsedAt: Date?, expiresAt: Date?,
                 revokedAt: Date?, limits: Limits, requests: Int, tokens: Int, pausedAt: Date? = nil, budgets: KeyBudgets = .none) {

@@ -43,15 +43,6 @@ extension SQLAccessStore {
         return overrides
     }
 
-    /// The key's own setting, else its member's; nil: the server's default.
-    func maxConcurrency(keyID: String) async throws -> Int? {
-        let row = try await query(
-            "SELECT k.max_concurrency AS key_limit, m.max_concurrency AS member_limit FROM api_keys k JOIN members m ON m.id = k.member_id WHERE k.id = ?",
-            [.text(keyID)]).first
-        guard let row else { return nil }
-        return try row.optionalInt("key_limit") ?? row.optionalInt("member_limit")
-    }
-
     private static func checkConcurrency(_ value: Int?) throws {
         if let value, !(1...maxConcurrencySetting).contains(value) {
             throw AccessError.invalid("Concurrent requests must be between 1 and \(maxConcurrencySetting) (or none, for the server's default).")

@@ -130,6 +130,6 @@ extension SQLAccessStore {
         apiKey.lastUsedAt = Date(unixMilliseconds: time.unixMilliseconds)
         return KeyAuthentication(key: apiKey, member: owner, limits: apiKey.limits.overriding(owner.limits),
                                  accountMonthlyBudget: owner.monthlyTokenBudget ?? defaultMonthlyTokenBudget,
-                                 maxConcurrency: try await maxConcurrency(keyID: apiKey.id))
+                                 maxConcurrency: apiKey.maxConcurrency ?? owner.maxConcurrency)
     }
 }

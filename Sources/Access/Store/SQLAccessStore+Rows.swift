@@ -3,18 +3,20 @@ import Foundation
 /// Rows into models, and limits into columns. Column lists are spelled once
 /// here so every query returns what the decoders read.
 extension SQLAccessStore {
-    static let memberColumns = "id, email, name, is_admin, status, requests_per_minute, tokens_per_minute, tokens_per_day, allowed_models, created_at, monthly_token_budget"
+    static let memberColumns = "id, email, name, is_admin, status, requests_per_minute, tokens_per_minute, tokens_per_day, allowed_models, created_at, monthly_token_budget, max_concurrency"
     static let requestColumns = "id, name, email, affiliation, note, status, review_note, reviewed_by, created_at, reviewed_at"
     static let inviteColumns = "id, email, request_id, created_by, created_at, expires_at, used_at, revoked_at"
-    static let keyColumns = "id, member_id, name, secret_hash, last4, created_at, last_used_at, expires_at, revoked_at, requests_per_minute, tokens_per_minute, tokens_per_day, allowed_models, requests, tokens, paused_at, monthly_token_budget, daily_token_budget"
+    static let keyColumns = "id, member_id, name, secret_hash, last4, created_at, last_used_at, expires_at, revoked_at, requests_per_minute, tokens_per_minute, tokens_per_day, allowed_models, requests, tokens, paused_at, monthly_token_budget, daily_token_budget, max_concurrency"
 
     static func member(_ row: SQLRow) throws -> Member {
         guard let status = MemberStatus(rawValue: try row.text("status")) else {
             throw SQLDatabaseError.decoding("unknown member status")
         }
-        return Member(id: try row.text("id"), email: try row.text("email"), name: try row.text("name"),
-                      isAdmin: try row.bool("is_admin"), status: status, limits: try limits(row),
-                      createdAt: try row.time("created_at"), monthlyTokenBudget: try row.optionalInt("monthly_token_budget"))
+        var member = Member(id: try row.text("id"), email: try row.text("email"), name: try row.text("name"),
+                            isAdmin: try row.bool("is_admin"), status: status, limits: try limits(row),
+                            createdAt: try row.time("created_at"), monthlyTokenBudget: try row.optionalInt("monthly_token_budget"))
+        member.maxConcurrency = try row.optionalInt("max_concurrency")
+        return member
     }
 
     static func request(_ row: SQLRow) throws -> AccessRequest {
@@ -35,7 +37,7 @@ extension SQLAccessStore {
     }
 
     static func key(_ row: SQLRow) throws -> APIKey {
-        APIKey(id: try row.text("id"), memberID: try row.text("member_id"), name: try row.text("name"),
+        var key = APIKey(id: try row.text("id"), memberID: try row.text("member_id"), name: try row.text("name"),
                last4: try row.text("last4"), createdAt: try row.time("created_at"),
                lastUsedAt: try row.optionalTime("last_used_at"), expiresAt: try row.optionalTime("expires_at"),
                revokedAt: try row.optionalTime("revoked_at"), limits: try limits(row),
@@ -43,6 +45,8 @@ extension SQLAccessStore {
                pausedAt: try row.optionalTime("paused_at"),
                budgets: KeyBudgets(monthly: try row.optionalInt("monthly_token_budget"),
                                    daily: try row.optionalInt("daily_token_budget")))
+        key.maxConcurrency = try row.optionalInt("max_concurrency")
+        return key
     }
 
     static func limits(_ row: SQLRow) throws -> Limits {
