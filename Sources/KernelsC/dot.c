@@ -370,6 +370,125 @@ DEFINE_ROWS256(rows256_q4_1, kc_q4_1, dec256_q4_1)
 DEFINE_ROWS256(rows256_q4_0, kc_q4_0, dec256_q4_0)
 DEFINE_ROWS256(rows256_q8_0, kc_q8_0, dec256_q8_0)
 
+// One token (decode) on AVX2, four rows per pass. A core converts 8 integers to floats per
+// instruction and has two FMA pipes, so converting and scaling every weight (the rows256 path
+// above: cvt, d*q + m, then the dot) is what bounds decode on one core. Here each weight gets one
+// conversion and one FMA: a block's dot is d * (q . x) + m * sum(x), where sum(x) per block
+// (as 8 lane partial sums) is formed once per call, not per row. Q4_0 is the same with unsigned
+// nibbles and m = -8d. Four rows share every activation load, and the rows 16 ahead are
+// prefetched as in the AVX-512 pair kernels. The order of the additions differs from the
+// dequantize-then-dot paths by rounding only (checked against a float64 dot in MatMulTests).
+KC_AVX2 static const float *block_sums256(const float *x, int64_t nb) {
+    static _Thread_local float *buf;
+    static _Thread_local int64_t cap;
+    if (cap < nb * 8) {
+        free(buf);
+        cap = nb * 8;
+        buf = aligned_alloc(32, (size_t)cap * sizeof(float));
+    }
+    for (int64_t i = 0; i < nb; i++) {
+        const float *xp = x + i * 32;
+        _mm256_store_ps(buf + i * 8, _mm256_add_ps(_mm256_add_ps(_mm256_loadu_ps(xp), _mm256_loadu_ps(xp + 8)),
+                                                   _mm256_add_ps(_mm256_loadu_ps(xp + 16), _mm256_loadu_ps(xp + 24))));
+    }
+    return buf;
+}
+// The block's scale d and offset m, each broadcast.
+KC_AVX2 static inline void scales256_q4_1(const kc_q4_1 *b, __m256 *d, __m256 *m) {
+    uint32_t dm; memcpy(&dm, b, 4);  // d and m are adjacent halves: one conversion for both
+    const __m256 f = _mm256_castps128_ps256(_mm_cvtph_ps(_mm_cvtsi32_si128((int)dm)));
+    *d = _mm256_permutevar8x32_ps(f, _mm256_setzero_si256());
+    *m = _mm256_permutevar8x32_ps(f, _mm256_set1_epi32(1));
+}
+KC_AVX2 static inline void scales256_q4_0(const kc_q4_0 *b, __m256 *d, __m256 *m) {
+    *d = _mm256_set1_ps(_cvtsh_ss(b->d));
+    *m = _mm256_mul_ps(*d, _mm256_set1_ps(-8.0f));  // exact: a power of two
+}
+// q . x for one block of 32 nibbles (unsigned, no offset).
+KC_AVX2 static inline __m256 nibble_dot256(const uint8_t *qs, const float *xp) {
+    const __m256i mask = _mm256_set1_epi32(15);
+    const __m256i t0 = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)qs));       // bytes 0-7
+    const __m256i t1 = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(qs + 8))); // bytes 8-15
+    __m256 p = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_and_si256(t0, mask)), _mm256_loadu_ps(xp));
+    p = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_and_si256(t1, mask)), _mm256_loadu_ps(xp + 8), p);
+    p = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_srli_epi32(t0, 4)), _mm256_loadu_ps(xp + 16), p);
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_srli_epi32(t1, 4)), _mm256_loadu_ps(xp + 24), p);
+}
+#define DEFINE_QUAD256_Q4(NAME, BLOCK, SCALES)                                                    \
+KC_AVX2 static void NAME(const uint8_t *w, int64_t rb, int64_t nb, int64_t r0, int64_t r1,       \
+                         const float *x, float *y) {                                              \
+    const float *xs = block_sums256(x, nb);                                                       \
+    int64_t r = r0;                                                                               \
+    for (; r + 4 <= r1; r += 4) {                                                                 \
+        const BLOCK *b[4];                                                                        \
+        __m256 ad[4], am[4];                                                                      \
+        for (int k = 0; k < 4; k++) {                                                             \
+            b[k] = (const BLOCK *)(w + (r + k) * rb);                                             \
+            ad[k] = am[k] = _mm256_setzero_ps();                                                  \
+        }                                                                                         \
+        for (int64_t i = 0; i < nb; i++) {                                                        \
+            const __m256 s = _mm256_load_ps(xs + i * 8);                                          \
+            for (int k = 0; k < 4; k++) {                                                         \
+                _mm_prefetch((const char *)(b[k] + i) + KC_PREFETCH_ROWS * rb, _MM_HINT_T0);      \
+                __m256 d, m;                                                                      \
+                SCALES(b[k] + i, &d, &m);                                                         \
+                ad[k] = _mm256_fmadd_ps(d, nibble_dot256(b[k][i].qs, x + i * 32), ad[k]);        \
+                am[k] = _mm256_fmadd_ps(m, s, am[k]);                                             \
+            }                                                                                     \
+        }                                                                                         \
+        for (int k = 0; k < 4; k++) y[r + k] = hsum256(_mm256_add_ps(ad[k], am[k]));              \
+    }                                                                                             \
+    for (; r < r1; r++) {                                                                         \
+        const BLOCK *b = (const BLOCK *)(w + r * rb);                                             \
+        __m256 ad = _mm256_setzero_ps(), am = ad;                                                 \
+        for (int64_t i = 0; i < nb; i++) {                                                        \
+            __m256 d, m;                                                                          \
+            SCALES(b + i, &d, &m);                                                                \
+            ad = _mm256_fmadd_ps(d, nibble_dot256(b[i].qs, x + i * 32), ad);                     \
+            am = _mm256_fmadd_ps(m, _mm256_load_ps(xs + i * 8), am);                              \
+        }                                                                                         \
+        y[r] = hsum256(_mm256_add_ps(ad, am));                                                    \
+    }                                                                                             \
+}
+DEFINE_QUAD256_Q4(quad256_q4_1, kc_q4_1, scales256_q4_1)
+DEFINE_QUAD256_Q4(quad256_q4_0, kc_q4_0, scales256_q4_0)
+
+// Q8_0 the same way: d * (q . x) per block, four rows per pass.
+KC_AVX2 static inline __m256 i8x8_ps(const int8_t *q) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)q)));
+}
+KC_AVX2 static inline __m256 int8_dot256(const int8_t *qs, const float *xp) {
+    __m256 p = _mm256_mul_ps(i8x8_ps(qs), _mm256_loadu_ps(xp));
+    p = _mm256_fmadd_ps(i8x8_ps(qs + 8), _mm256_loadu_ps(xp + 8), p);
+    p = _mm256_fmadd_ps(i8x8_ps(qs + 16), _mm256_loadu_ps(xp + 16), p);
+    return _mm256_fmadd_ps(i8x8_ps(qs + 24), _mm256_loadu_ps(xp + 24), p);
+}
+KC_AVX2 static void quad256_q8_0(const uint8_t *w, int64_t rb, int64_t nb, int64_t r0, int64_t r1,
+                                 const float *x, float *y) {
+    int64_t r = r0;
+    for (; r + 4 <= r1; r += 4) {
+        const kc_q8_0 *b[4];
+        __m256 a[4];
+        for (int k = 0; k < 4; k++) {
+            b[k] = (const kc_q8_0 *)(w + (r + k) * rb);
+            a[k] = _mm256_setzero_ps();
+        }
+        for (int64_t i = 0; i < nb; i++)
+            for (int k = 0; k < 4; k++) {
+                _mm_prefetch((const char *)(b[k] + i) + KC_PREFETCH_ROWS * rb, _MM_HINT_T0);
+                a[k] = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(b[k][i].d)), int8_dot256(b[k][i].qs, x + i * 32), a[k]);
+            }
+        for (int k = 0; k < 4; k++) y[r + k] = hsum256(a[k]);
+    }
+    for (; r < r1; r++) {
+        const kc_q8_0 *b = (const kc_q8_0 *)(w + r * rb);
+        __m256 a = _mm256_setzero_ps();
+        for (int64_t i = 0; i < nb; i++)
+            a = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(b[i].d)), int8_dot256(b[i].qs, x + i * 32), a);
+        y[r] = hsum256(a);
+    }
+}
+
 KC_AVX2 static float dot256(const float *a, const float *b, int64_t n) {
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
     int64_t i = 0;
@@ -420,9 +539,18 @@ void kc_matvec_rows(int type, const void *w, int64_t cols, int64_t r0, int64_t r
     }
     if (kc_has_avx2()) {
         switch (type) {
-        case KC_Q4_1: rows256_q4_1(wb, rb, cols, r0, r1, x, tokens, y, ldy); return;
-        case KC_Q4_0: rows256_q4_0(wb, rb, cols, r0, r1, x, tokens, y, ldy); return;
-        case KC_Q8_0: rows256_q8_0(wb, rb, cols, r0, r1, x, tokens, y, ldy); return;
+        case KC_Q4_1:
+            if (tokens == 1) quad256_q4_1(wb, rb, cols / 32, r0, r1, x, y);
+            else rows256_q4_1(wb, rb, cols, r0, r1, x, tokens, y, ldy);
+            return;
+        case KC_Q4_0:
+            if (tokens == 1) quad256_q4_0(wb, rb, cols / 32, r0, r1, x, y);
+            else rows256_q4_0(wb, rb, cols, r0, r1, x, tokens, y, ldy);
+            return;
+        case KC_Q8_0:
+            if (tokens == 1) quad256_q8_0(wb, rb, cols / 32, r0, r1, x, y);
+            else rows256_q8_0(wb, rb, cols, r0, r1, x, tokens, y, ldy);
+            return;
         default: matvec_generic256(type, wb, rb, cols, r0, r1, x, tokens, y, ldy); return;
         }
     }

@@ -4,7 +4,9 @@ import TestSupport
 import XCTest
 
 /// The engine's logprobs, ranks, top-k and greedy continuations against the
-/// float64 reference in Tests/Data/golden, within the product's tolerance.
+/// float64 reference in Tests/Data/golden, within the product's tolerance, at
+/// every SIMD level the CPU has (AVX-512, AVX2, portable): each level has its
+/// own kernels, and all of them must be exact.
 final class GoldenScoringTests: XCTestCase {
     /// Where two candidates' reference logprobs are closer than this, their order
     /// may legitimately differ (Tests/Data/golden/README.md).
@@ -19,11 +21,23 @@ final class GoldenScoringTests: XCTestCase {
     }
 
     private func check(model path: String, golden name: String) throws {
+        defer { limitSIMD(.avx512) }
+        var checked: [SIMDLimit] = []
+        for level in SIMDLimit.allCases.reversed() {
+            limitSIMD(level)
+            // A cap above what the CPU has runs the same kernels as the level below it.
+            guard !checked.contains(SIMDLimit.inUse) else { continue }
+            checked.append(SIMDLimit.inUse)
+            try check(model: path, golden: name, level: SIMDLimit.inUse)
+        }
+    }
+
+    private func check(model path: String, golden name: String, level: SIMDLimit) throws {
         let engine = try Engine(modelPath: path, threads: 2)
         let golden = try GoldenFile.load(name)
         var worst = 0.0
         for (index, c) in golden.cases.enumerated() {
-            let label = "\(name) case \(index) (\(c.prompt.prefix(30).debugDescription))"
+            let label = "\(name) [\(level.name)] case \(index) (\(c.prompt.prefix(30).debugDescription))"
             let ids = engine.tokenizer.encode(c.prompt)
             XCTAssertEqual(ids, c.token_ids, "\(label): tokens")
             guard ids == c.token_ids else { continue }
@@ -47,7 +61,7 @@ final class GoldenScoringTests: XCTestCase {
             }
             try checkNextTokenAndGreedy(engine: engine, ids: ids, c: c, reference: reference, label: label)
         }
-        print("\(name): largest logprob difference from the float64 reference \(worst)")
+        print("\(name) [\(level.name)]: largest logprob difference from the float64 reference \(worst)")
     }
 
     private func checkTop(_ ours: [TokenLogprob], _ ref: [GoldenAlternative], row: Int, reference: FullLogprobs, label: String) {
