@@ -39,8 +39,13 @@ let package = Package(
         // SIMD inner loops in C (dequantization, quantized dot products, GEMM glue).
         .target(
             name: "KernelsC",
-            cSettings: cKernelFlags + [.unsafeFlags(["-I/usr/include/x86_64-linux-gnu/openblas-pthread"])],
-            linkerSettings: [.linkedLibrary("openblas"), .linkedLibrary("m")]
+            cSettings: cKernelFlags,
+            // The platform's BLAS (KernelsC/kc_blas.h): OpenBLAS on Linux, Accelerate on macOS.
+            linkerSettings: [
+                .linkedLibrary("openblas", .when(platforms: [.linux])),
+                .linkedFramework("Accelerate", .when(platforms: [.macOS])),
+                .linkedLibrary("m", .when(platforms: [.linux])),
+            ]
         ),
         // CPU math for the model: matrix products over quantized weights, norms,
         // RoPE, softmax, log-softmax with rank and top-k; one thread pool.

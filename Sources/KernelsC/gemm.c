@@ -15,15 +15,12 @@
 #include "kc_internal.h"
 #include "kc_ukernel.h"
 #include "kc_ukernel256.h"
-#include <cblas.h>
+#include "kc_blas.h"
 #include <pthread.h>
 #include <stdlib.h>
 
-// OpenBLAS must not start its own threads: BaseServe's pool already owns the cores and
-// calls sgemm concurrently from several threads.
 static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
-static void blas_single_thread(void) { openblas_set_num_threads(1); }
-void kc_blas_init(void) { pthread_once(&blas_once, blas_single_thread); }
+void kc_blas_init(void) { pthread_once(&blas_once, kc_blas_one_thread); }
 
 // Per-thread scratch buffers, grown on demand and kept for the thread's lifetime.
 float *kc_scratch(int slot, int64_t n) {
@@ -71,8 +68,8 @@ static void tile_blas(const mm_job *j, int64_t r0, int64_t r1) {
     const int64_t n = r1 - r0, K = j->cols;
     float *tile = kc_scratch(0, n * K);
     for (int64_t r = 0; r < n; r++) kc_dequantize_row(j->type, j->w + (r0 + r) * j->rb, tile + r * K, K);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)j->tokens, (blasint)n, (blasint)K,
-                1.0f, j->x, (blasint)K, tile, (blasint)K, 0.0f, j->y + r0, (blasint)j->rows);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (kc_blasint)j->tokens, (kc_blasint)n, (kc_blasint)K,
+                1.0f, j->x, (kc_blasint)K, tile, (kc_blasint)K, 0.0f, j->y + r0, (kc_blasint)j->rows);
 }
 
 #if KC_X86

@@ -7,7 +7,7 @@
 #include "kc_gemm.h"
 #include "kc_internal.h"
 #include "kc_ukernel.h"
-#include <cblas.h>
+#include "kc_blas.h"
 #include <string.h>
 
 #if KC_X86
@@ -235,6 +235,6 @@ void kc_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alp
 #endif
     kc_blas_init();
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                (blasint)m, (blasint)n, (blasint)k, alpha, a, (blasint)lda, b, (blasint)ldb, beta,
-                c, (blasint)ldc);
+                (kc_blasint)m, (kc_blasint)n, (kc_blasint)k, alpha, a, (kc_blasint)lda, b, (kc_blasint)ldb, beta,
+                c, (kc_blasint)ldc);
 }
