@@ -45,7 +45,8 @@ func setPortableKernelsOnly(_ on: Bool) {
     limitSIMD(on ? .portable : .avx512)
 }
 
-/// Benchmarking aid: the token count from which matmul uses the tiled GEMM path.
+/// Benchmarking aid: the token count from which matmul uses the tiled GEMM path
+/// (0: chosen by SIMD level).
 var gemmMinTokens: Int {
     get { Int(kc_gemm_min_tokens()) }
     set { kc_set_gemm_min_tokens(Int64(newValue)) }

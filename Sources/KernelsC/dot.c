@@ -337,6 +337,7 @@ KC_AVX2 static inline float hsum256(__m256 v) {
 }
 
 // Rows [r0, r1) times T <= 2 tokens; four accumulators per token, one per block quarter.
+// (One token alone goes to the quad256 kernels below.)
 #define DEFINE_ROWS256(NAME, BLOCK, DEC)                                                          \
 KC_AVX2 static inline __attribute__((always_inline)) void NAME##_t(                              \
     const uint8_t *w, int64_t rb, int64_t nb, int64_t r0, int64_t r1, const float *x,             \
@@ -358,12 +359,51 @@ KC_AVX2 static inline __attribute__((always_inline)) void NAME##_t(             
                                                    _mm256_add_ps(acc[t][2], acc[t][3])));         \
     }                                                                                             \
 }                                                                                                 \
+/* 3..8 tokens (several sequences decoding together): each block is decoded once for all */  \
+/* of them, x interleaved block by block as in the AVX-512 path. Up to 4 tokens get two */     \
+/* accumulators each, so the FMA chains stay shorter than the work per block. */               \
+KC_AVX2 static inline __attribute__((always_inline)) void NAME##_w(                              \
+    const uint8_t *w, int64_t rb, int64_t nb, int64_t r0, int64_t r1, const float *x,             \
+    float *y, int64_t ldy, const int T) {                                                         \
+    const int split = T <= 4;                                                                     \
+    for (int64_t r = r0; r < r1; r++) {                                                           \
+        const BLOCK *b = (const BLOCK *)(w + r * rb);                                             \
+        __m256 acc[8][2];                                                                         \
+        for (int t = 0; t < T; t++) acc[t][0] = acc[t][1] = _mm256_setzero_ps();                  \
+        for (int64_t i = 0; i < nb; i++) {                                                        \
+            __m256 v[4];                                                                          \
+            DEC(b + i, v);                                                                        \
+            for (int t = 0; t < T; t++) {                                                         \
+                const float *xp = x + (i * T + t) * 32;                                           \
+                acc[t][0] = _mm256_fmadd_ps(v[1], _mm256_loadu_ps(xp + 8),                        \
+                                            _mm256_fmadd_ps(v[0], _mm256_loadu_ps(xp), acc[t][0])); \
+                acc[t][split] = _mm256_fmadd_ps(v[3], _mm256_loadu_ps(xp + 24),                   \
+                                                _mm256_fmadd_ps(v[2], _mm256_loadu_ps(xp + 16), acc[t][split])); \
+            }                                                                                     \
+        }                                                                                         \
+        for (int t = 0; t < T; t++) y[t * ldy + r] = hsum256(_mm256_add_ps(acc[t][0], acc[t][1])); \
+    }                                                                                             \
+}                                                                                                 \
 KC_AVX2 static void NAME(const uint8_t *w, int64_t rb, int64_t cols, int64_t r0, int64_t r1,     \
                          const float *x, int64_t tokens, float *y, int64_t ldy) {                 \
     const int64_t nb = cols / 32;                                                                 \
-    int64_t t0 = 0;                                                                               \
-    for (; t0 + 2 <= tokens; t0 += 2) NAME##_t(w, rb, nb, r0, r1, x + t0 * cols, cols, y + t0 * ldy, ldy, 2); \
-    if (t0 < tokens) NAME##_t(w, rb, nb, r0, r1, x + t0 * cols, cols, y + t0 * ldy, ldy, 1);     \
+    for (int64_t t0 = 0; t0 < tokens;) {                                                          \
+        const int64_t left = tokens - t0, n = left >= 8 ? 8 : left;                               \
+        const float *xt = x + t0 * cols;                                                          \
+        float *yt = y + t0 * ldy;                                                                 \
+        if (n > 2) xt = interleave(xt, cols, n);                                                  \
+        switch (n) {                                                                              \
+        case 1: NAME##_t(w, rb, nb, r0, r1, xt, cols, yt, ldy, 1); break;                         \
+        case 2: NAME##_t(w, rb, nb, r0, r1, xt, cols, yt, ldy, 2); break;                         \
+        case 3: NAME##_w(w, rb, nb, r0, r1, xt, yt, ldy, 3); break;                               \
+        case 4: NAME##_w(w, rb, nb, r0, r1, xt, yt, ldy, 4); break;                               \
+        case 5: NAME##_w(w, rb, nb, r0, r1, xt, yt, ldy, 5); break;                               \
+        case 6: NAME##_w(w, rb, nb, r0, r1, xt, yt, ldy, 6); break;                               \
+        case 7: NAME##_w(w, rb, nb, r0, r1, xt, yt, ldy, 7); break;                               \
+        default: NAME##_w(w, rb, nb, r0, r1, xt, yt, ldy, 8); break;                              \
+        }                                                                                         \
+        t0 += n;                                                                                  \
+    }                                                                                             \
 }
 
 DEFINE_ROWS256(rows256_q4_1, kc_q4_1, dec256_q4_1)

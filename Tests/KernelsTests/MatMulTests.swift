@@ -80,6 +80,23 @@ final class MatMulTests: XCTestCase {
         }
     }
 
+    func testDecodeKernelsEveryTokenCount() {
+        // The fused decode kernels have their own code for one token (four rows per pass,
+        // then a ragged tail), for two, and for 3 to 8 tokens decoded once per block; 9 to 12
+        // tokens run a group of 8 and a remainder. Every count, at every SIMD level.
+        var seed: UInt64 = 1700
+        for level in [SIMDLimit.avx512, .avx2, .portable] {
+            limitSIMD(level)
+            for type in [GGMLType.q4_0, .q4_1, .q8_0] {
+                for tokens in 1...12 {
+                    seed += 1
+                    check(type, rows: 39, columns: 96, tokens: tokens, pool: Self.pools[1], seed: seed)
+                }
+            }
+        }
+        limitSIMD(.avx512)
+    }
+
     func testAVX2GEMMEveryTypeRaggedShapes() {
         // The AVX2 tile path from a single token up: every block type, token counts
         // around the 6-token register tile, row counts that leave partial 16-row panels.

@@ -7,7 +7,8 @@
 // L2-resident fp32 panels and multiplied by all tokens with a register-blocked kernel.
 void kc_matmul(kc_pool *pool, int type, const void *w, int64_t rows, int64_t cols,
                const float *x, int64_t tokens, float *y);
-// Token count from which kc_matmul takes the tiled GEMM path.
+// Token count from which kc_matmul takes the tiled GEMM path (0, the default: chosen
+// by SIMD level, see gemm.c).
 int64_t kc_gemm_min_tokens(void);
 void kc_set_gemm_min_tokens(int64_t tokens);
 // On AVX2 machines without AVX-512: BaseServe's own GEMM (1, the default) or OpenBLAS (0).
