@@ -26,7 +26,12 @@ public enum SIMDLimit: Int32, CaseIterable, Sendable {
     public var name: String {
         switch self {
         case .portable: return "portable"
-        case .avx2: return "avx2"
+        case .avx2:
+            #if arch(arm64)
+            return "neon"  // level 1 on aarch64
+            #else
+            return "avx2"
+            #endif
         case .avx512: return "avx512"
         }
     }

@@ -49,7 +49,16 @@ static _Atomic int simd_limit = 2;
 void kc_set_simd_limit(int level) { simd_limit = level; }
 int kc_has_avx2(void) { return simd_limit >= 1 && cpu_flag(0); }
 int kc_has_avx512(void) { return simd_limit >= 2 && cpu_flag(1); }
-int kc_simd_level(void) { return kc_has_avx512() ? 2 : kc_has_avx2() ? 1 : 0; }
+// NEON is part of every aarch64 CPU; it counts as level 1, so a cap of 0 still reaches
+// the portable code there.
+int kc_has_neon(void) {
+#if defined(__aarch64__)
+    return simd_limit >= 1;
+#else
+    return 0;
+#endif
+}
+int kc_simd_level(void) { return kc_has_avx512() ? 2 : kc_has_avx2() || kc_has_neon() ? 1 : 0; }
 
 // K-quant 6-bit scale and min of sub-block j (ggml's get_scale_min_k4).
 static inline void scale_min_k4(int j, const uint8_t *q, uint8_t *d, uint8_t *m) {

@@ -54,6 +54,7 @@ int kc_block_bytes(int type);
 // CPU feature checks, cached after the first call.
 int kc_has_avx2(void);
 int kc_has_avx512(void);
+int kc_has_neon(void);
 
 // Per-thread scratch (slots 0-3), grown on demand, 64-byte aligned; gemm.c uses 0-1,
 // sgemm.c 2-3, so a GEMM never clobbers the buffers of another kind of call.

@@ -21,6 +21,6 @@ void kc_matvec_rows(int type, const void *w, int64_t cols, int64_t r0, int64_t r
 // Testing aid: caps the SIMD paths used (0 portable, 1 up to AVX2, 2 up to AVX-512, the
 // default); a cap never enables what the CPU lacks.
 void kc_set_simd_limit(int level);
-// The SIMD level the kernels use now: 2 AVX-512, 1 AVX2+FMA, 0 portable (the CPU's
-// best, lowered by kc_set_simd_limit).
+// The SIMD level the kernels use now: 2 AVX-512, 1 AVX2+FMA (NEON on aarch64), 0
+// portable (the CPU's best, lowered by kc_set_simd_limit).
 int kc_simd_level(void);
