@@ -119,6 +119,7 @@ let package = Package(
         .executableTarget(
             name: "BaseServe",
             dependencies: [
+                "GGUF",
                 "Kernels",
                 "Engine",
                 "Backends",

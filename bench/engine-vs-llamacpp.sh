@@ -30,13 +30,19 @@ grep -qw avx512f /proc/cpuinfo && cpu_best=avx512 || cpu_best=avx2
 grep -qw avx2 /proc/cpuinfo || cpu_best=portable
 echo "simd:    BaseServe capped at $OUR_SIMD (this CPU's best: $cpu_best); llama.cpp build: $SIMD"
 [[ $cpu_best == avx512 ]] || echo "         (no AVX-512 here: this run measures the AVX2 paths only; AVX-512 needs another machine)"
+# Read bandwidth per thread count: decode reads every weight once per token, so
+# decode GB/s of weights is read against it (bench/membw.c).
+MEMBW=""
+if command -v cc >/dev/null && cc -O3 -march=native -pthread bench/membw.c -o /tmp/baseserve-membw 2>/dev/null; then
+  MEMBW=$(/tmp/baseserve-membw "${THREADS[@]}" | tail -n +2)
+fi
 printf '\n%-8s %-6s %12s %12s %8s\n' threads test baseserve llama.cpp ratio
 for t in "${THREADS[@]}"; do
   ours=$("$BIN" bench --model "$MODEL" --threads "$t" --simd "$OUR_SIMD" --json 2>/dev/null)
   theirs=$(LLAMACPP_SIMD=$SIMD bash "$LLAMACPP" "$MODEL" "$t" 2>/dev/null)
-  python3 - "$t" "$ours" "$theirs" <<'PY'
+  python3 - "$t" "$ours" "$theirs" "$MEMBW" <<'PY'
 import json, re, sys
-threads, ours, theirs = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+threads, ours, theirs, membw = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3], sys.argv[4]
 def llama(test):
     for line in theirs.splitlines():
         cells = [c.strip() for c in line.strip().strip('|').split('|')]
@@ -46,6 +52,11 @@ def llama(test):
 for test, key in (("pp512", "prefill_tokens_per_s"), ("tg128", "decode_tokens_per_s")):
     a, b = ours[key], llama(test)
     print(f"{threads:<8} {test:<6} {a:12.1f} {b:12.1f} {a / b:8.2f}")
+gb = ours["decode_weight_bytes"] / 1e9
+read = {int(c[0]): float(c[-1]) for c in (l.split() for l in membw.splitlines()) if len(c) >= 3}
+ceiling = read.get(int(threads))
+line = f"{threads:<8} {'GB/s':<6} {ours['decode_tokens_per_s'] * gb:12.2f} {llama('tg128') * gb:12.2f} {'':>8}  (tg128 x {gb * 1e3:.1f} MB of weights per token"
+print(line + (f"; memory read {ceiling:.1f} GB/s: {100 * ours['decode_tokens_per_s'] * gb / ceiling:.0f}% / {100 * llama('tg128') * gb / ceiling:.0f}%)" if ceiling else ")"))
 print(f"{threads:<8} {'score':<6} {ours['score_tokens_per_s']:12.1f} {'-':>12} {'':>8}  (pp512 with prompt_logprobs 5)")
 print(f"{threads:<8} {'peak':<6} {ours['peak_rss_bytes'] / 2**20:10.1f}Mi")
 print(f"{threads:<8} {'simd':<6} {ours['simd']:>12}  (the level BaseServe's kernels used)")

@@ -10,7 +10,9 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Prefill evaluates a prompt of --prompt-tokens pseudo-random tokens (llama-bench's
             pp512; only the last position's logits are formed). Generation produces
-            --gen-tokens tokens one at a time (tg128). Scoring is prefill with every
+            --gen-tokens tokens one at a time (tg128), also shown as the weight bytes it
+            reads per second (every matrix once per token), to read against the machine's
+            memory bandwidth (bench/membw.c). Scoring is prefill with every
             position's logprob, rank and top-5 (what prompt_logprobs costs). Each figure
             is the median of --repetitions runs after one warm-up run. Prefix reuse is
             off: every run computes its whole prompt. --simd caps the kernels' SIMD level
@@ -63,15 +65,18 @@ struct BenchCommand: ParsableCommand {
                 decode: Double(genTokens) / decode
             )
             let peak = peakResidentBytes()
+            let weightBytes = try decodeWeightBytes(modelPath: options.model)
+            let decodeBytesPerSecond = Double(weightBytes) * figures.decode
             if json {
-                print("{\"prefill_tokens_per_s\":\(rounded(figures.prefill)),\"decode_tokens_per_s\":\(rounded(figures.decode)),\"score_tokens_per_s\":\(rounded(figures.score)),\"peak_rss_bytes\":\(peak),\"threads\":\(options.threads),\"prompt_tokens\":\(promptTokens),\"gen_tokens\":\(genTokens),\"repetitions\":\(repetitions),\"simd\":\"\(level)\",\"model\":\"\(options.model)\"}")
+                print("{\"prefill_tokens_per_s\":\(rounded(figures.prefill)),\"decode_tokens_per_s\":\(rounded(figures.decode)),\"score_tokens_per_s\":\(rounded(figures.score)),\"peak_rss_bytes\":\(peak),\"decode_weight_bytes\":\(weightBytes),\"decode_weight_gb_per_s\":\(rounded(decodeBytesPerSecond / 1e9)),\"threads\":\(options.threads),\"prompt_tokens\":\(promptTokens),\"gen_tokens\":\(genTokens),\"repetitions\":\(repetitions),\"simd\":\"\(level)\",\"model\":\"\(options.model)\"}")
             } else {
                 print("model    \(options.model)")
                 print("threads  \(options.threads)")
                 print("simd     \(level)")
                 print(String(format: "prefill  pp%-5d %8.1f tokens/s", promptTokens, figures.prefill))
                 print(String(format: "score    pp%-5d %8.1f tokens/s (prompt_logprobs 5)", promptTokens, figures.score))
-                print(String(format: "decode   tg%-5d %8.1f tokens/s", genTokens, figures.decode))
+                print(String(format: "decode   tg%-5d %8.1f tokens/s, %.2f GB/s of weights (%.1f MB per token)",
+                             genTokens, figures.decode, decodeBytesPerSecond / 1e9, Double(weightBytes) / 1e6))
                 print(String(format: "peak RSS %.1f MiB", Double(peak) / 1_048_576))
             }
         }
