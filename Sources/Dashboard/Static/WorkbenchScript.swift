@@ -931,9 +931,20 @@ extension StaticAssets {
       const detail = el("div", { class: "wb-detail", hidden: true });
       const title = el("h3", {}, `Lane ${index + 1}`);
       const remove = el("button", { type: "button", class: "link", "aria-label": "Remove lane", onclick: () => removeLane(lane) }, "Remove");
+      const summary = el("div", { class: "lane-summary" });
       const box = el("div", { class: "card lane", "data-lane": index },
-        el("div", { class: "lane-head" }, title, remove), el("label", { for: `${prefix}-model` }, "Model"), select, settingsBox, stats, output, detail);
+        el("div", { class: "lane-head" }, title, remove), el("label", { for: `${prefix}-model` }, "Model"), select, summary, settingsBox,
+        stats, output, detail);
       const lane = { box, select, output, stats, detail, title, settings: settingsForm(settingsBox, prefix, LANE_FIELDS, { max_tokens: 32, ...values }), result: null };
+      // The lane's settings in one line, so lanes can be told apart with their settings folded away.
+      lane.summarize = () => {
+        let text;
+        try { text = Object.entries(lane.settings.read()).map(([k, v]) => `${k} ${Array.isArray(v) ? JSON.stringify(v) : v}`).join(" · "); }
+        catch (error) { text = error.message; }
+        summary.textContent = text || "server defaults";
+      };
+      settingsBox.addEventListener("input", lane.summarize);
+      lane.summarize();
       if (values.temperature !== undefined) settingsBox.open = false;
       compare.lanes.push(lane);
       $("compare-lanes").append(box);
@@ -1041,6 +1052,7 @@ extension StaticAssets {
       for (const saved of body.lanes || []) {
         const lane = addLane(saved.settings || {}, saved.model);
         lane.settings.write(saved.settings || {});
+        lane.summarize();
         if (withResults) renderLaneResult(lane, saved);
       }
     }

@@ -90,6 +90,7 @@ extension StaticAssets {
     .lane-head { display: flex; justify-content: space-between; align-items: baseline; }
     .lane-head h3 { margin: 0; font-size: 1rem; }
     .lane select { width: 100%; }
+    .lane-summary { font: .8rem ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; color: var(--muted); margin-top: .4rem; overflow-wrap: anywhere; }
     .lane-settings summary { cursor: pointer; margin: .5rem 0; color: var(--accent); }
     .lane-output { min-height: 6rem; }
     ol.runs { padding-left: 1.25rem; }
