@@ -306,6 +306,19 @@ def test_loom_branches_survive_a_reload_and_export_and_import(site, browsers, tm
     assert "(imported)" in browser.find_element(By.ID, "loom-name").get_attribute("value")
     shot(browser, "11-loom-imported")
 
+    # Edit the current node's text (its heatmap is dropped), then delete its subtree.
+    browser.find_element(By.ID, "loom-view-list").click()
+    browser.find_element(By.XPATH, "//div[@id='loom-tree']//button[normalize-space()='Edit node']").click()
+    editor = browser.find_element(By.CSS_SELECTOR, "#loom-tree textarea")
+    editor.clear()
+    editor.send_keys(" and <they> lived")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Save text']").click()
+    current = browser.find_element(By.CSS_SELECTOR, "#loom-path .node-text.current")
+    assert current.text == " and <they> lived" and not current.find_elements(By.CSS_SELECTOR, ".tok")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Delete subtree']").click()
+    wait(browser, lambda b: loom_nodes(b) < count)
+    assert "and <they> lived" not in browser.find_element(By.ID, "loom-path").text
+
 
 def test_compare_runs_two_lanes_and_keeps_the_run(site, browsers):
     browser = browsers()
