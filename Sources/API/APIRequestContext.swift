@@ -52,6 +52,7 @@ public final class RequestRecord: @unchecked Sendable {
             _workload = workload
         }
     }
+    func setWorkload(_ workload: Workload) { lock.withLock { _workload = workload } }
     /// The request's place to run among its key's requests (nil when it never
     /// got one), and the time it waited for it.
     func setQueueSlot(_ slot: QueueSlot?, waited: Duration) {

@@ -31,6 +31,15 @@ public struct Principal: Sendable, Equatable {
 public protocol APIKeyAuthenticator: Sendable {
     /// The principal for `key`, or nil when the key is unknown, revoked or expired.
     func authenticate(key: String) async throws -> Principal?
+    /// For a request without `Authorization`: the principal of a signed-in
+    /// browser page (the Workbench), or nil when the request carries no
+    /// session. A session that is there but refused throws its `APIError`.
+    func authenticate(browserRequest: Request) async throws -> Principal?
+}
+
+extension APIKeyAuthenticator {
+    /// Keys only, unless an authenticator knows sessions.
+    public func authenticate(browserRequest: Request) async throws -> Principal? { nil }
 }
 
 /// Keys given on the command line (`--api-key`, `BASESERVE_API_KEY`). Only
@@ -60,15 +69,22 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let authenticator: any APIKeyAuthenticator
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization] else {
+        let principal: Principal
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
+                throw unauthorized("Malformed Authorization header: expected `Bearer <key>`.")
+            }
+            guard let found = try await authenticator.authenticate(key: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+                throw unauthorized("Incorrect API key provided.")
+            }
+            principal = found
+        } else if let found = try await authenticator.authenticate(browserRequest: request) {
+            principal = found
+            // A person at a page, whatever the page's header said.
+            context.record.setWorkload(.interactive)
+        } else {
             throw unauthorized("Missing API key: send `Authorization: Bearer <key>`.")
-        }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
-            throw unauthorized("Malformed Authorization header: expected `Bearer <key>`.")
-        }
-        guard let principal = try await authenticator.authenticate(key: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
-            throw unauthorized("Incorrect API key provided.")
         }
         context.record.setPrincipal(principal)
         guard let account = principal.account else { return try await next(request, context) }

@@ -277,7 +277,7 @@ func seconds(since start: ContinuousClock.Instant) -> Double {
     return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
 }
 
-func jsonResponse(_ json: JSON, status: HTTPResponse.Status = .ok) -> Response {
+public func jsonResponse(_ json: JSON, status: HTTPResponse.Status = .ok) -> Response {
     var headers = HTTPFields()
     headers[.contentType] = "application/json"
     return Response(status: status, headers: headers, body: .init(contentsOf: json.serializedPieces))

@@ -5,7 +5,7 @@ import JSONValue
 extension Request {
     /// The body as JSON: 415 unless sent as JSON, 413 past `limit` bytes, 400
     /// when it is not JSON.
-    func jsonBody(limit: Int) async throws -> JSON {
+    public func jsonBody(limit: Int) async throws -> JSON {
         try checkContentType()
         return try await JSON.decodeBody(body, limit: limit)
     }

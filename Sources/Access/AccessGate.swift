@@ -25,6 +25,12 @@ public struct AccessGate: APIKeyAuthenticator {
             throw APIError(.serviceUnavailable, "The access database is unavailable; try again shortly.")
         }
         guard let found else { return nil }
+        return try principal(for: found)
+    }
+
+    /// The principal for a key found some other way (the Workbench's session
+    /// names one): the same limits, queue, budgets and usage as a bearer key.
+    public func principal(for found: KeyAuthentication) throws -> Principal {
         // Checked on every request against the database: a pause holds at once.
         if found.key.pausedAt != nil { throw Self.paused(found.key) }
         return Principal(name: found.key.displayPrefix, allowedModels: found.limits.allowedModels.map(Set.init),

@@ -10,7 +10,7 @@ import Foundation
 /// bcrypt hashes. Every method that changes something an admin did takes the
 /// acting admin (`by`, nil for the command line) and writes the audit log in
 /// the same transaction.
-public protocol AccessStore: Sendable {
+public protocol AccessStore: WorkbenchStore, Sendable {
     // MARK: Access requests
 
     /// Stores a pending request; a second pending request for the same email

@@ -168,8 +168,10 @@ struct ServeCommand: AsyncParsableCommand {
                                                 maxScoreContinuations: maxScoreContinuations,
                                                 keyConcurrency: keyConcurrency, keyQueue: keyQueue)
         let state = ServerState()
-        let authenticator: (any APIKeyAuthenticator)? = noAuth ? nil : AccessGate(store: store, operatorKeys: keys, logger: logger)
         let dashboard = DashboardConfiguration(publicURL: publicURL, secureCookies: publicURL.lowercased().hasPrefix("https://"))
+        // Keys, and the Workbench's signed-in pages (billed to a key of the member's).
+        let authenticator: (any APIKeyAuthenticator)? = noAuth ? nil : WorkbenchGate(
+            keys: AccessGate(store: store, operatorKeys: keys, logger: logger), store: store, configuration: dashboard, logger: logger)
         let app = buildApplication(
             models: ModelRegistry(backends), authenticator: authenticator,
             configuration: configuration, state: state, logger: logger,

@@ -20,5 +20,7 @@ public func addDashboardRoutes(to router: Router<APIRequestContext>, store: any 
     UsagePages(site: site).addRoutes(to: router)
     AdminPages(site: site).addRoutes(to: router)
     GuidePages(site: site).addRoutes(to: router)
+    WorkbenchPages(site: site).addRoutes(to: router)
+    FeedbackPages(site: site).addRoutes(to: router)
     StaticRoutes().addRoutes(to: router)
 }

@@ -6,10 +6,13 @@ import Hummingbird
 struct StaticRoutes: Sendable {
     func addRoutes(to router: Router<APIRequestContext>) {
         router.get("/static/style.css") { _, _ in
-            Self.asset(StaticAssets.styleCSS + StaticAssets.guideCSS, type: "text/css; charset=utf-8")
+            Self.asset(StaticAssets.styleCSS + StaticAssets.guideCSS + StaticAssets.workbenchCSS, type: "text/css; charset=utf-8")
         }
         router.get("/static/copy.js") { _, _ in
             Self.asset(StaticAssets.copyJS, type: "text/javascript; charset=utf-8")
+        }
+        router.get("/static/workbench.js") { _, _ in
+            Self.asset(StaticAssets.workbenchJS, type: "text/javascript; charset=utf-8")
         }
     }
 

@@ -188,6 +188,47 @@ enum Migrations {
                 "CREATE INDEX usage_by_request_id ON usage (request_id)",
             ]
         },
+        // The Workbench: a member's saved prompts, looms and comparisons (one
+        // table; `body` is the page's own JSON, kept as the page sent it), the
+        // last runs of each comparison, and feedback sent from any page.
+        Migration(version: 4, name: "workbench: saved prompts, looms, comparisons, feedback") { _ in
+            [
+                """
+                CREATE TABLE workbench_documents (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    member_id TEXT NOT NULL REFERENCES members(id),
+                    kind TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX workbench_documents_by_owner ON workbench_documents (member_id, kind, updated_at)",
+                """
+                CREATE TABLE comparison_runs (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    document_id TEXT NOT NULL REFERENCES workbench_documents(id) ON DELETE CASCADE,
+                    created_at BIGINT NOT NULL,
+                    body TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX comparison_runs_by_document ON comparison_runs (document_id, created_at)",
+                """
+                CREATE TABLE feedback (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    member_id TEXT NOT NULL REFERENCES members(id),
+                    category TEXT NOT NULL,
+                    description TEXT NOT NULL,
+                    page TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    closed_at BIGINT,
+                    closed_by TEXT
+                )
+                """,
+                "CREATE INDEX feedback_by_state ON feedback (closed_at, created_at)",
+            ]
+        },
     ]
 
     /// Brings the schema up to date. Safe to run on every open, and (on

@@ -574,5 +574,100 @@ for token_id, position in zip(prompt_ids[1:], choice.model_extra["prompt_logprob
 ```
 
 """##),
+        Chapter(file: "10-workbench.md", markdown: ##"""
+## The Workbench
+
+The Workbench, at `/workbench` once you are signed in, is a page for looking
+at what a base model does with your text: type a prompt, watch the
+continuation stream in, and see which tokens surprised the model. It uses the
+same `/v1/completions` as your code, so everything it shows you can reproduce
+with a request.
+
+### Single
+
+Pick a model, type a raw prompt (no chat template is applied) and set any of
+the sampling controls: max tokens, temperature, top_p, top_k, min_p, presence,
+frequency and repetition penalties, seed, stop strings (one per line), n,
+`logprobs` and `prompt_logprobs`. A blank field is left out of the request, so
+the server's default applies. **Run** (or Ctrl+Enter in the prompt) starts it;
+**Stop** closes the request and the server stops generating at once.
+
+The result is shown token by token, coloured from green (the model expected
+it) to red (it was surprising). Prompt tokens are coloured by
+`prompt_logprobs`, generated tokens by `logprobs`; the first prompt token has
+no logprob and stays uncoloured. Click a token (or Tab to it and press Enter)
+to see its id, logprob, probability, rank and the top-k alternatives. Above
+the tokens: prompt and completion token counts, time to first token and
+tokens per second.
+
+The API has no `prompt_logprobs` on a stream, so a run that asks for them
+arrives whole; clear the `prompt_logprobs` field to stream.
+
+**Copy as curl** and **Copy as Python** give the exact request the page sends
+(it adds `echo` and `return_token_ids` to draw the prompt's tokens). Set
+`BASESERVE_KEY` to one of your keys and run it; with the server's
+`smollm2-135m-instruct` a copied request looks like this:
+
+```sh
+curl http://127.0.0.1:8000/v1/completions \
+  -H "Authorization: Bearer $BASESERVE_KEY" \
+  -H "Content-Type: application/json" \
+  -d '{"model":"smollm2-135m-instruct","prompt":"The capital of France is","max_tokens":8,"temperature":0,"logprobs":5,"prompt_logprobs":5,"echo":true,"return_token_ids":true}'
+```
+
+**Saved prompts** keep a name, the text and the settings on the server, so
+they follow you to another browser: Save, Load, Rename (type the new name
+under *Save as*) and Delete.
+
+### Loom
+
+A Loom is a tree of continuations. The root is your prompt; **Branch from the
+end** (or Enter) asks for `n` continuations of the current node's text, each a
+new child. Click any token on the current path for **Branch from here**, which
+splits the node after that token and grows `n` new branches from there; or
+click one of its top-k alternatives to start a branch with that token forced
+in its place. Tick **Pin the seed** to send a fixed seed (yours, or 1234), so
+a branch can be grown again identically.
+
+The list view shows the current path as tokens and the tree below it; the
+graph view draws the tree as an SVG (drag to pan, the wheel or +/− to zoom,
+click a node to select it). On the keyboard: ←/→ go to the parent and back to
+a child, ↑/↓ to the siblings, Enter grows, E edits the node's text (which
+drops its heatmap: the logprobs belonged to the old text) and Delete removes
+the node and everything under it.
+
+Looms are saved on the server as you work, visible only to you. **Tree as
+JSON** downloads the whole tree with every token's logprobs (format
+`baseserve-loom`, version 1), which **Import JSON** reads back as a new loom;
+**Path as text** downloads the current path's text.
+
+### Compare
+
+One prompt, up to six lanes, each with its own model and settings. **Run all**
+streams every lane side by side; **Stop all** cancels them. Each lane has its
+own heatmap and numbers. Comparisons are saved (name them in the box by
+**Save**), and the last 20 runs of each are kept under *Last runs*: click one
+to restore its lanes and results.
+
+### Who pays, and how it is counted
+
+The page never holds an API key. It sends your session cookie, and the
+session's CSRF token in an `X-CSRF-Token` header, to this server's own origin;
+requests from other sites, or without the token, are refused with
+`401 invalid_api_key`. Each request is billed to the key chosen under **Bill
+to**, or to a key named `Workbench` that is made for you the first time you
+run something (its secret is never shown). It counts against that key's and
+your account's limits and budgets, waits in that key's queue, shows up in your
+usage like any other request, and is tagged `X-Workload: interactive`. Pause
+the Workbench key, or give it a budget, on your dashboard as you would any
+key.
+
+### Feedback
+
+**Send feedback** in the bar at the top of every page opens a short form:
+bug, feature or question, a description, and the page you came from. Admins
+read it at `/admin/feedback` and close it once handled.
+
+"""##),
     ]
 }

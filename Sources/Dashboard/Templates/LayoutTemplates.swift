@@ -17,13 +17,16 @@ extension Templates {
     {{#nav.signedIn}}
     <a href="/dashboard">Dashboard</a>
     <a href="/dashboard/usage">Usage</a>
+    <a href="/workbench">Workbench</a>
     {{#nav.isAdmin}}
     <a href="/admin/usage">All usage</a>
     <a href="/admin/requests">Requests</a>
     <a href="/admin/members">Members</a>
     <a href="/admin/invites">Invites</a>
     <a href="/admin/audit">Audit</a>
+    <a href="/admin/feedback">Feedback</a>
     {{/nav.isAdmin}}
+    <a class="feedback" href="/feedback">Send feedback</a>
     <span class="who">{{nav.name}}</span>
     <form class="inline" method="post" action="/signout"><input type="hidden" name="csrf" value="{{nav.csrf}}"><button type="submit" class="link">Sign out</button></form>
     {{/nav.signedIn}}

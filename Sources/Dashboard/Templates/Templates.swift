@@ -22,5 +22,8 @@ enum Templates {
         "adminInvites": adminInvites,
         "adminAudit": adminAudit,
         "guide": guide,
+        "workbench": workbench,
+        "feedback": feedback,
+        "adminFeedback": adminFeedback,
     ]
 }
