@@ -117,6 +117,19 @@ extension RequestFields {
         ("kv_transfer_params", .unsupported(reason: "disaggregated prefill is not implemented.")),
         ("vllm_xargs", .unsupported(reason: "there are no custom extensions to pass arguments to.")),
         ("prompt_logprobs_temperature", .honoured),
+        // BaseServe's research instruments (local models only).
+        ("return_entropy", .honoured), ("output_residual_stream", .honoured), ("apply_steering_vectors", .honoured),
+        ("logit_lens", .honoured),
+    ])
+
+    /// One entry of `apply_steering_vectors`.
+    static let steeringVector = RequestFields(place: "an entry of `apply_steering_vectors`", paramPrefix: "apply_steering_vectors.", fields: [
+        ("vector", .honoured), ("layer_indices", .honoured), ("scale", .honoured), ("positions", .honoured),
+    ])
+
+    /// `logit_lens`.
+    static let logitLens = RequestFields(place: "logit_lens", paramPrefix: "logit_lens.", fields: [
+        ("layers", .honoured), ("top_k", .honoured),
     ])
 
     /// `stream_options` of a completion request.

@@ -96,9 +96,9 @@ struct ScoreController {
             }
             return .object(members)
         }
-        return jsonResponse(.object([
-            ("object", "score"),
-            ("model", .string(backend.descriptor.name)),
+        var envelope: [(String, JSON)] = [("object", "score"), ("model", .string(backend.descriptor.name))]
+        if let print = backend.descriptor.systemFingerprint { envelope.append(("system_fingerprint", .string(print))) }
+        return jsonResponse(.object(envelope + [
             ("data", .array(results)),
             ("usage", usageJSON(CompletionUsage(promptTokens: result.promptTokens, completionTokens: 0, cachedTokens: result.cachedTokens))),
         ]))
