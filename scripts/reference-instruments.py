@@ -13,6 +13,9 @@ of each golden file (their token ids, so no tokenizer is involved):
   evaluated position, as base64 of little-endian float32 [L, T, H];
 - lens: the logit lens, top-5 of log-softmax(output(norm(residual))) per chosen layer
   and position;
+- rolling: the strided perplexity of the long golden prompt, as Hugging Face's guide
+  computes it (windows of W tokens every S, each scoring the tokens no earlier window
+  scored), every token's logprob;
 - steering: a difference-of-means vector (the mean residual of one prompt minus that of
   another, after one block), added with a scale after that block at every position; the
   steered greedy continuation with its logprobs, and the steered prompt logprobs.
@@ -41,6 +44,7 @@ MODELS = {
     "tiny-llama3": GOLDEN / "tiny-llama3.gguf",
 }
 CASES = {"smollm2": [0, 3], "tiny-llama3": [0, 2]}  # short prompts of each golden file
+ROLLING = {"smollm2": (12, 64, 24), "tiny-llama3": (6, 128, 48)}  # the long case, window, stride
 GREEDY_TOKENS = 6
 TOP = 5
 
@@ -168,6 +172,20 @@ def check(model, case):
     return worst
 
 
+def rolling(model, case, window, stride):
+    ids = case["token_ids"]
+    logprobs = [None]
+    scored, begin = 1, 0
+    while scored < len(ids):
+        end = min(begin + window, len(ids))
+        lp = log_softmax(model.forward(ids[begin:end])[1])
+        logprobs += [float(lp[i - 1 - begin][ids[i]]) for i in range(scored, end)]
+        scored, begin = end, begin + stride
+    total = sum(logprobs[1:])
+    return {"prompt": case["prompt"], "token_ids": ids, "window": window, "stride": stride, "token_logprobs": logprobs,
+            "logprob": total, "num_tokens": len(ids) - 1, "perplexity": float(np.exp(-total / (len(ids) - 1)))}
+
+
 def reference(name):
     model = Llama(MODELS[name])
     golden = json.loads((GOLDEN / f"{name}.json").read_text())
@@ -205,6 +223,7 @@ def reference(name):
         entry["steering"] = steered
         out["cases"].append(entry)
     out["steering_vector"] = {"layer": steer_layer, "data": f32(vector)}
+    out["rolling"] = rolling(model, golden["cases"][ROLLING[name][0]], *ROLLING[name][1:])
     path = GOLDEN / f"{name}.instruments.json"
     path.write_text(json.dumps(out, indent=1) + "\n")
     print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size} bytes)")

@@ -141,7 +141,11 @@ public enum OpenAPIDocument {
             "continuation": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "integer"}}]}}}},
           "add_special_tokens": {"type": "boolean", "default": true},
           "top_logprobs": {"type": "integer", "minimum": 0, "maximum": 20, "default": 0},
-          "return_tokens_as_token_ids": {"type": "boolean", "default": false}
+          "return_tokens_as_token_ids": {"type": "boolean", "default": false},
+          "apply_steering_vectors": {"$ref": "#/components/schemas/CompletionRequest/properties/apply_steering_vectors"},
+          "text": {"type": "string", "description": "With rolling: the text whose perplexity is computed."},
+          "rolling": {"type": "object", "additionalProperties": false, "required": ["window", "stride"], "description": "Local models only. Strided perplexity of text: windows of window tokens every stride tokens (stride < window), each scoring the tokens no earlier window scored.", "properties": {
+            "window": {"type": "integer", "minimum": 2}, "stride": {"type": "integer", "minimum": 1}}}
         }
       },
       "ScoreResponse": {
@@ -150,11 +154,12 @@ public enum OpenAPIDocument {
           "object": {"const": "score"}, "model": {"type": "string"}, "system_fingerprint": {"type": "string"},
           "data": {"type": "array", "items": {"type": "object", "properties": {
             "index": {"type": "integer"}, "logprob": {"type": "number"},
-            "token_logprobs": {"type": "array", "items": {"type": "number"}},
+            "token_logprobs": {"type": "array", "items": {"type": ["number", "null"]}, "description": "With rolling, null for the first token."},
             "tokens": {"type": "array", "items": {"type": "string"}},
             "token_ids": {"type": "array", "items": {"type": "integer"}},
             "ranks": {"type": "array", "items": {"type": "integer"}},
-            "is_greedy": {"type": "boolean"}, "num_tokens": {"type": "integer"}, "context_tokens": {"type": "integer"}}}},
+            "is_greedy": {"type": "boolean"}, "num_tokens": {"type": "integer"}, "context_tokens": {"type": "integer"},
+            "perplexity": {"type": "number", "description": "With rolling."}, "windows": {"type": "integer", "description": "With rolling."}}}},
           "usage": {"$ref": "#/components/schemas/Usage"}
         }
       }

@@ -150,6 +150,8 @@ public struct ScoreRequest: Sendable, Equatable {
     public var addSpecialTokens: Bool = true
     /// Alternatives to report at each continuation position (0: none).
     public var topLogprobs: Int = 0
+    /// Steered scoring: these vectors are added while every item is evaluated.
+    public var steering: [SteeringVector] = []
     public init(items: [Item]) { self.items = items }
 }
 

@@ -300,11 +300,12 @@ public final class LocalBackend: Backend {
         for group in groups {
             let continuations = group.members.map { prepared[$0].continuation }
             // A request whose client went away is cancelled: its jobs stop at the next step.
-            guard let result = await engine.scoreContinuations(context: group.context, continuations: continuations, topK: topK) else {
+            guard let result = await engine.scoreContinuations(context: group.context, continuations: continuations, topK: topK,
+                                                               steering: request.steering) else {
                 throw CancellationError()
             }
             // Without prefix reuse each continuation is evaluated after its own copy of the context.
-            let contextEvaluations = engine.reusesPrefixes ? 1 : continuations.count
+            let contextEvaluations = engine.reusesPrefixes && request.steering.isEmpty ? 1 : continuations.count
             evaluated += group.context.count * contextEvaluations + continuations.reduce(0) { $0 + $1.count }
             cached += result.cachedTokens
             for (member, s) in zip(group.members, result.scores) {

@@ -46,7 +46,9 @@ final class SequenceRun {
     convenience init(scoring: ScoringJob, engine: Engine) {
         let prompt = scoring.context + scoring.continuation
         let scoresSomething = !scoring.continuation.isEmpty
-        self.init(CompletionJob(prompt: prompt, promptLogprobs: scoresSomething ? scoring.topK : nil, maxTokens: 0),
+        var job = CompletionJob(prompt: prompt, promptLogprobs: scoresSomething ? scoring.topK : nil, maxTokens: 0)
+        job.instruments.steering = scoring.steering
+        self.init(job,
                   scoredFrom: scoring.context.count, sharedContext: scoring.context.count,
                   promptEnd: scoresSomething ? prompt.count - 1 : prompt.count, engine: engine)
     }

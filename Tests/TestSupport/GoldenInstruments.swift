@@ -8,6 +8,19 @@ public struct GoldenInstruments: Decodable, Sendable {
     public let hidden_size: Int
     public let cases: [Case]
     public let steering_vector: SteeringVector
+    /// Strided perplexity of the long golden prompt (Hugging Face's guide).
+    public let rolling: Rolling?
+
+    public struct Rolling: Decodable, Sendable {
+        public let token_ids: [Int]
+        public let window: Int
+        public let stride: Int
+        /// Null first, then every token's logprob.
+        public let token_logprobs: [Double?]
+        public let logprob: Double
+        public let num_tokens: Int
+        public let perplexity: Double
+    }
 
     public struct Case: Decodable, Sendable {
         public let prompt: String

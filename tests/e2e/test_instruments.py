@@ -91,6 +91,8 @@ def test_instruments_on_an_upstream_model_are_refused_naming_model_and_field(fro
             assert r.status_code == 400
             error = r.json()["error"]
             assert error["param"] == field and "`up`" in error["message"] and "upstream" in error["message"]
+        r = http.post("/v1/score", json={"model": "up", "text": "Hello there", "rolling": {"window": 4, "stride": 2}})
+        assert r.status_code == 400 and r.json()["error"]["param"] == "rolling"
         # The upstream's own numbers are relayed without a fingerprint: BaseServe did not compute them.
         plain = http.post("/v1/completions", json={"model": "up", "prompt": "Hi", "max_tokens": 1}).json()
         assert "system_fingerprint" not in plain
@@ -173,3 +175,36 @@ def test_logit_lens_matches_the_reference(client, reference):
             best = sorted(ours.values(), key=lambda e: e["rank"])[:5]
             for entry, (_, logprob) in zip(best, ref):
                 assert abs(entry["logprob"] - logprob) < TOLERANCE
+
+
+def test_rolling_perplexity_of_a_long_text(http, reference):
+    ref = reference["rolling"]
+    r = http.post("/v1/score", json={"model": MODEL, "text": ref["prompt"],
+                                     "rolling": {"window": ref["window"], "stride": ref["stride"]}})
+    assert r.status_code == 200, r.text
+    data = r.json()["data"][0]
+    assert data["token_ids"] == ref["token_ids"]
+    assert data["num_tokens"] == ref["num_tokens"] == len(ref["token_ids"]) - 1
+    assert data["token_logprobs"][0] is None
+    for ours, theirs in zip(data["token_logprobs"][1:], ref["token_logprobs"][1:]):
+        assert abs(ours - theirs) < TOLERANCE
+    assert abs(data["logprob"] - ref["logprob"]) < TOLERANCE * ref["num_tokens"]
+    assert abs(data["perplexity"] / ref["perplexity"] - 1) < TOLERANCE
+    bad = http.post("/v1/score", json={"model": MODEL, "text": ref["prompt"], "rolling": {"window": 8, "stride": 8}})
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "rolling.stride"
+
+
+def test_steered_scoring(http, reference):
+    vector = reference["steering_vector"]
+    case = reference["cases"][1]
+    steer = [{"vector": vector["data"], "layer_indices": [vector["layer"]], "scale": case["steering"]["scale"]}]
+    body = {"model": MODEL, "context_token_ids": case["token_ids"][:2], "continuation_token_ids": case["token_ids"][2:]}
+    steered = http.post("/v1/score", json={**body, "apply_steering_vectors": steer}).json()["data"][0]
+    for ours, ref in zip(steered["token_logprobs"], case["steering"]["prompt_logprobs"][2:]):
+        assert abs(ours - ref) < TOLERANCE
+    # Scale 0 is the unsteered request bit for bit: compared with the plain request
+    # as it runs again, once the first left its context in the prefix cache.
+    http.post("/v1/score", json=body)
+    plain = http.post("/v1/score", json=body).json()["data"][0]
+    zero = http.post("/v1/score", json={**body, "apply_steering_vectors": [{**steer[0], "scale": 0}]}).json()["data"][0]
+    assert zero["token_logprobs"] == plain["token_logprobs"]

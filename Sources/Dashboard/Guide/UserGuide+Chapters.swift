@@ -720,6 +720,38 @@ for layer, positions in c.choices[0].logit_lens.items():
     print(layer, [(e["decoded_token"], round(e["logprob"], 2), e["rank"]) for e in best])
 ```
 
+### Steered scoring
+
+`apply_steering_vectors` works on `/v1/score` too: every item is scored with
+the vectors added, so you can ask how steering changes the likelihood of a
+continuation.
+
+### Perplexity of a long text
+
+`/v1/score` with `{"text": …, "rolling": {"window": W, "stride": S}}` scores a
+text of any length, longer than the model's context if need be, as Hugging
+Face's strided-perplexity guide does: windows of W tokens start every S tokens
+(S < W), each scoring the tokens no earlier window scored, with the rest of
+the window as their context. Every token but the first is scored once, with at
+least W − S tokens before it. The one entry of `data` has `token_logprobs`
+(null first), `tokens`, `token_ids`, the total `logprob`, `num_tokens`,
+`perplexity` = exp(−logprob / num_tokens) and the number of `windows`.
+
+```python
+import os
+import httpx
+
+text = " ".join(f"Line {i}: the quick brown fox jumps over the lazy dog." for i in range(60))
+reply = httpx.post("http://127.0.0.1:8000/v1/score",
+                   headers={"Authorization": f"Bearer {os.environ['BASESERVE_KEY']}"},
+                   json={"model": "smollm2-135m-instruct", "text": text,
+                         "rolling": {"window": 256, "stride": 128}},
+                   timeout=300)
+reply.raise_for_status()
+result = reply.json()["data"][0]
+print(result["num_tokens"], "tokens in", result["windows"], "windows: perplexity", round(result["perplexity"], 3))
+```
+
 ### Reproducibility: `system_fingerprint`
 
 Every response from a local model carries `system_fingerprint`, such as
@@ -728,14 +760,14 @@ kernels run at (AVX-512, AVX2 and portable kernels add in different orders)
 and the SHA-256 of the model file. Record it with your results: numbers from
 two different fingerprints were not computed the same way.
 
-With equal fingerprints, a request computed whole gives bit-identical numbers
-every time. Two things can move its last digits (about 1e-5, never a greedy
-token): another request in the same step that switches a forward pass between
-the matrix-vector kernel (under 40 rows) and the GEMM, and prompt blocks
-reused from the prefix cache that were computed in a pass of the other kind.
-Requests with `prompt_logprobs` always compute their prompt whole; for
-bit-for-bit comparisons of anything else, ask the operator for a server started
-with `--no-prefix-cache` and send one request at a time.
+With equal fingerprints, the same request computed the same way gives
+bit-identical numbers every time. Two things can move its last digits (about
+1e-5, never a greedy token in our tests): other requests sharing its steps,
+which change the shape of the forward passes its tokens are computed in, and
+prompt blocks reused from the prefix cache. Requests with `prompt_logprobs`,
+activations, steering or the logit lens always compute their prompt whole; for
+bit-for-bit comparisons of anything else, ask the operator for a server
+started with `--no-prefix-cache` and send one request at a time.
 
 ```python
 import os
