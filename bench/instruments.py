@@ -88,7 +88,8 @@ def main():
         ]
         rows = []
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {KEY}"}, timeout=600) as http:
-            http.post("/v1/completions", json={"model": "m", "prompt": prompt[:16], "max_tokens": 1})  # warm up
+            # Warm up: the allocator's first growth is not any instrument's cost.
+            http.post("/v1/completions", json={"model": "m", "prompt": prompt, "max_tokens": 0, "echo": True, "prompt_logprobs": 0})
             for name, extra in kinds:
                 times, peaks, size = [], [], 0
                 for _ in range(args.runs):

@@ -10,6 +10,8 @@ final class ActivationCapture {
     private let files: [URL]
     private let handles: [FileHandle]
     private(set) var positions = 0
+    /// Set once `finish` has handed the files over; until then they are this object's to remove.
+    private var handedOver = false
 
     init(layers: [Int], hiddenSize: Int) throws {
         self.layers = layers
@@ -40,11 +42,14 @@ final class ActivationCapture {
 
     func finish() -> CapturedActivations {
         for h in handles { try? h.close() }
+        handedOver = true
         return CapturedActivations(layers: layers, positions: positions, hiddenSize: hiddenSize, files: files)
     }
 
     deinit {
         for h in handles { try? h.close() }
+        // A job cancelled before it finished: nobody will read its files.
+        if !handedOver { for url in files { try? FileManager.default.removeItem(at: url) } }
     }
 }
 

@@ -1,4 +1,4 @@
-import Engine
+@testable import Engine
 import Kernels
 import TestSupport
 import XCTest
@@ -179,3 +179,47 @@ final class GoldenActivationTests: XCTestCase {
         }
     }
 }
+
+/// Captured activations live in temporary files only as long as someone can read them.
+final class ActivationFileTests: XCTestCase {
+    private func captureFiles() throws -> Set<String> {
+        let names = try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path)
+        return Set(names.filter { $0.hasPrefix("baseserve-activations-") })
+    }
+
+    private func job(tokens: Int = 8) -> CompletionJob {  // a short capture on the tiny model
+        var job = CompletionJob(prompt: [128_000, 791, 6864, 315], maxTokens: tokens, sampling: SamplingParameters(temperature: 0),
+                                ignoreEOS: true)
+        job.instruments.captureLayers = [0, 2]
+        return job
+    }
+
+    func testFilesGoWithTheLastReference() async throws {
+        let engine = try Engine(modelPath: try TestPaths.require(TestPaths.tinyLlama3), threads: 2)
+        let before = try captureFiles()
+        var captured: CapturedActivations?
+        for await event in engine.submit(job()) {
+            if case .instruments(let r) = event { captured = r.activations }
+        }
+        let files = try XCTUnwrap(captured).files
+        XCTAssertEqual(files.count, 2)
+        XCTAssertTrue(files.allSatisfy { FileManager.default.fileExists(atPath: $0.path) })
+        captured = nil
+        XCTAssertEqual(try captureFiles(), before, "released: removed")
+
+        XCTAssertEqual(engine.activeJobs, 0)
+    }
+
+    /// A job cancelled before it finishes never hands its capture over: the
+    /// files go with the capture.
+    func testACaptureNeverHandedOverRemovesItsFiles() throws {
+        let before = try captureFiles()
+        var capture: ActivationCapture? = try ActivationCapture(layers: [0, 1], hiddenSize: 4)
+        let row: [Float] = [1, 2, 3, 4]
+        row.withUnsafeBufferPointer { capture!.append(layer: 1, rows: $0.baseAddress!, count: 1) }
+        XCTAssertEqual(try captureFiles().subtracting(before).count, 2)
+        capture = nil
+        XCTAssertEqual(try captureFiles(), before)
+    }
+}
+
