@@ -58,7 +58,7 @@ PY
     "$dir/bin/python" -m pip install -q --disable-pip-version-check "$@"
   fi
 }
-ensure_venv .venv openai==3.51.0 pytest==9.0.3 httpx==0.28.1 selenium==4.45.0 aiosmtpd==1.4.6 schemathesis==4.32.5
+ensure_venv .venv openai==3.51.0 pytest==9.0.3 httpx==0.28.1 selenium==4.45.0 aiosmtpd==1.4.6 schemathesis==4.32.5 numpy==2.4.6
 ensure_venv .venv-lmeval 'lm-eval[api]==0.4.13' &
 lmeval=$!
 ensure_venv .venv-inspect inspect-ai==0.3.285 openai==3.63.0

@@ -26,6 +26,8 @@ public struct ServerConfiguration: Sendable {
     public var keyConcurrency: Int
     /// Requests of one key that may wait for a turn beyond the running ones; more get 429 `queue_full`.
     public var keyQueue: Int
+    /// The most layers × positions one request may capture (`output_residual_stream`).
+    public var maxActivationPositions = 262_144
 
     public init(host: String = "127.0.0.1", port: Int = 8000, maxLogprobs: Int = 20, maxBodyBytes: Int = 16 << 20,
                 version: String = BaseServeVersion.current, cancelOnDisconnect: Bool = true,

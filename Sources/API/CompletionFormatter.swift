@@ -7,6 +7,8 @@ struct CompletionFormatter {
     let id: String
     let created: Int
     let model: String
+    /// The model's `system_fingerprint` (nil for upstream models: not sent).
+    var systemFingerprint: String? = nil
 
     /// A token as `logprobs` names it: its text, or `token_id:N`.
     func tokenString(_ t: TokenLogprob) -> String {
@@ -35,34 +37,38 @@ struct CompletionFormatter {
     /// `textOffset` is where the first token's text starts.
     func logprobsObject(prompt: PromptPart?, generated: [ScoredToken], textOffset: Int) -> (JSON, nextOffset: Int) {
         let k = parameters.logprobs ?? 0
-        var tokens: [JSON] = [], logprobs: [JSON] = [], tops: [JSON] = [], offsets: [JSON] = []
+        var tokens: [JSON] = [], logprobs: [JSON] = [], tops: [JSON] = [], offsets: [JSON] = [], entropies: [JSON] = []
         var offset = textOffset
-        func add(_ text: String, _ logprob: JSON, _ top: JSON) {
+        func add(_ text: String, _ logprob: JSON, _ top: JSON, _ entropy: Float?) {
             tokens.append(.string(text))
             logprobs.append(logprob)
             tops.append(top)
             offsets.append(.int(offset))
+            entropies.append(entropy.map { .logprob($0) } ?? .null)
             offset += text.unicodeScalars.count
         }
         if let prompt {
             for (i, id) in prompt.tokenIds.enumerated() {
                 if i < prompt.scores.count, let s = prompt.scores[i] {
-                    add(tokenString(s.token), .logprob(s.token.logprob), topLogprobs(s, count: k))
+                    add(tokenString(s.token), .logprob(s.token.logprob), topLogprobs(s, count: k), s.entropy)
                 } else {
                     let text = i < prompt.tokenTexts.count ? prompt.tokenTexts[i] : ""
-                    add(tokenString(TokenLogprob(id: id, text: text, logprob: 0)), .null, .null)
+                    add(tokenString(TokenLogprob(id: id, text: text, logprob: 0)), .null, .null, nil)
                 }
             }
         }
         for s in generated {
-            add(tokenString(s.token), .logprob(s.token.logprob), topLogprobs(s, count: k))
+            add(tokenString(s.token), .logprob(s.token.logprob), topLogprobs(s, count: k), s.entropy)
         }
-        return (.object([
+        var members: [(String, JSON)] = [
             ("tokens", .array(tokens)),
             ("token_logprobs", .array(logprobs)),
             ("top_logprobs", .array(tops)),
             ("text_offset", .array(offsets)),
-        ]), offset)
+        ]
+        // Aligned with `tokens`: null where a position has no distribution (the first prompt token).
+        if parameters.request.returnEntropy { members.append(("entropies", .array(entropies))) }
+        return (.object(members), offset)
     }
 
     /// `prompt_logprobs`: null at position 0; then the top-k in rank order and the
@@ -84,8 +90,9 @@ struct CompletionFormatter {
     func envelope(choices: [JSON], usage: JSON?) -> JSON {
         var members: [(String, JSON)] = [
             ("id", .string(id)), ("object", "text_completion"), ("created", .int(created)), ("model", .string(model)),
-            ("choices", .array(choices)),
         ]
+        if let systemFingerprint { members.append(("system_fingerprint", .string(systemFingerprint))) }
+        members.append(("choices", .array(choices)))
         if let usage { members.append(("usage", usage)) }
         return .object(members)
     }
@@ -116,6 +123,7 @@ struct ChoiceResult {
     var tokens: [ScoredToken] = []
     var finishReason: CompletionFinishReason?
     var stopReason: StopReason?
+    var instruments: ChoiceInstruments?
 }
 
 /// `prompt_logprobs` in the API's shape: `null` for position 0, then per position

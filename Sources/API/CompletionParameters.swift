@@ -17,6 +17,11 @@ struct CompletionParameters {
     /// `logprobs` when `echo` is set.
     var promptLogprobs: Int?
     var user: String?
+    /// The research instruments asked for, by field name: only a local model
+    /// can give them (`InstrumentGuard`).
+    var instruments: [String] = []
+    /// Activation capture, steering and the logit lens, resolved once the model is known.
+    var instrumentParameters: InstrumentParameters!
     /// Choices returned per prompt. The backend samples `request.n` sequences:
     /// `best_of` when it is larger, of which the `n` most likely are returned.
     var n = 1
@@ -161,6 +166,13 @@ struct CompletionParameters {
         }
         request.skipSpecialTokens = try f.bool("skip_special_tokens") ?? true
         request.spacesBetweenSpecialTokens = try f.bool("spaces_between_special_tokens") ?? true
+        request.returnEntropy = try f.bool("return_entropy") ?? false
+        if request.returnEntropy { instruments.append("return_entropy") }
+        instrumentParameters = try InstrumentParameters(f, maxLogprobs: maxLogprobs)
+        instruments += instrumentParameters.fields
+        if stream, let field = instruments.first {
+            throw APIError.invalid("`\(field)` is not available when `stream=True`.", param: field)
+        }
         returnTokensAsTokenIds = try f.bool("return_tokens_as_token_ids") ?? false
         returnTokenIds = try f.bool("return_token_ids") ?? false
         user = try f.string("user")

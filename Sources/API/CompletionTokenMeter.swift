@@ -28,7 +28,7 @@ struct CompletionTokenMeter {
             if tokens.isEmpty, !text.isEmpty { untokenizedDeltas += 1 }
         case .usage(let usage):
             reported = usage
-        case .finished:
+        case .finished, .instruments:
             break
         }
     }

@@ -26,9 +26,12 @@ struct CompletionsController {
         let parameters = try CompletionParameters(body: body, maxLogprobs: configuration.maxLogprobs)
         let backend = try models.resolve(parameters.model, principal: context.record.principal)
         let model = backend.descriptor
+        try InstrumentGuard.check(parameters.instruments, model: model)
         context.record.setModel(model.name)
         if let user = parameters.user { context.record.setUser(user) }
         var backendRequest = parameters.request
+        backendRequest.instruments = try parameters.instrumentParameters.resolve(model: model)
+        backendRequest.maxActivationPositions = configuration.maxActivationPositions
         if backendRequest.truncatePromptTokens == -1 { backendRequest.truncatePromptTokens = model.maxModelLength }
         // A stream keeps its slot until its last byte: the request log releases it.
         try await context.record.waitForTurn(in: queues, metrics: metrics)
@@ -37,7 +40,7 @@ struct CompletionsController {
         let events = try await backend.complete(backendRequest)
         let formatter = CompletionFormatter(
             parameters: parameters, id: "cmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased(),
-            created: Int(Date().timeIntervalSince1970), model: model.name)
+            created: Int(Date().timeIntervalSince1970), model: model.name, systemFingerprint: model.systemFingerprint)
         let choiceCount = backendRequest.prompts.count * backendRequest.n
         if parameters.stream {
             return streamingResponse(events, formatter: formatter, choicesPerPrompt: backendRequest.n, choiceCount: choiceCount,
@@ -72,6 +75,8 @@ struct CompletionsController {
                 case .finished(let i, let reason, let stop):
                     choices[i].finishReason = reason
                     choices[i].stopReason = stop
+                case .instruments(let i, let readings):
+                    choices[i].instruments = readings
                 case .usage(let u):
                     usage = u
                 }
@@ -85,13 +90,15 @@ struct CompletionsController {
         }
         if Task.isCancelled { throw CancellationError() }
         let returned = BestOfSelection.select(choices, sampled: n, keep: parameters.n)
+        var activations = ActivationStreaming()
         let json = formatter.envelope(
-            choices: returned.enumerated().map { choiceJSON(index: $0.offset, $0.element, formatter: formatter) },
+            choices: returned.enumerated().map { choiceJSON(index: $0.offset, $0.element, formatter: formatter, activations: &activations) },
             usage: formatter.usage(usage))
-        return jsonResponse(json)
+        return activations.response(json)
     }
 
-    private func choiceJSON(index: Int, _ c: ChoiceResult, formatter: CompletionFormatter) -> JSON {
+    private func choiceJSON(index: Int, _ c: ChoiceResult, formatter: CompletionFormatter,
+                            activations: inout ActivationStreaming) -> JSON {
         let p = formatter.parameters
         let echo = p.request.echo
         var text = c.text
@@ -109,6 +116,21 @@ struct CompletionsController {
             members.append(("prompt_logprobs", formatter.promptLogprobs(prompt.scores, k: k)))
         } else {
             members.append(("prompt_logprobs", .null))
+        }
+        if p.request.returnEntropy {
+            // Aligned with `prompt_logprobs`: null at position 0, which has no context.
+            let scores = c.prompt?.scores ?? []
+            members.append(("prompt_entropy", .array(scores.map { $0?.entropy.map { .logprob($0) } ?? .null })))
+        }
+        if let instruments = c.instruments {
+            if let captured = instruments.activations { members.append(("activations", activations.json(captured))) }
+            if !instruments.lens.isEmpty {
+                // Layers in the order asked, each in `prompt_logprobs`'s format.
+                let k = p.instrumentParameters.lensTopK
+                members.append(("logit_lens", .object(p.instrumentParameters.lensLayers.compactMap { layer in
+                    instruments.lens[layer].map { (String(layer), promptLogprobs($0, topK: k)) }
+                })))
+            }
         }
         if p.returnTokenIds {
             members.append(("prompt_token_ids", .array((c.prompt?.tokenIds ?? []).map { .int($0) })))
@@ -243,6 +265,8 @@ struct StreamState {
             set(&members, "finish_reason", formatter.finishReason(reason))
             set(&members, "stop_reason", formatter.stopReason(stop))
             return [chunk([.object(members)], choice: i, completionTokens: completionTokens[i])]
+        case .instruments:
+            return []  // instruments are refused with `stream`
         case .usage(let u):
             let rest = pending.indices.flatMap { flush($0) }
             guard parameters.includeUsage else { return rest }

@@ -67,6 +67,15 @@ public enum OpenAPIDocument {
           "return_token_ids": {"type": "boolean", "default": false},
           "stream": {"type": "boolean", "default": false},
           "stream_options": {"type": ["object", "null"], "additionalProperties": false, "properties": {"include_usage": {"type": "boolean"}, "continuous_usage_stats": {"type": "boolean"}}},
+          "return_entropy": {"type": "boolean", "default": false, "description": "Local models only; not with stream. Adds prompt_entropy to each choice and entropies to logprobs: the entropy in nats of the whole next-token distribution."},
+          "output_residual_stream": {"oneOf": [{"type": "boolean"}, {"type": "array", "items": {"type": "integer", "minimum": 0}}], "description": "Local models only; not with stream. true (every layer) or layer indices: the residual stream after those blocks, in choices[i].activations. Layers × positions are capped by the server's --max-activation-positions."},
+          "apply_steering_vectors": {"type": "array", "maxItems": 8, "description": "Local models only; not with stream. After each listed block, scale × vector is added to the residual stream at the positions given (default every position).", "items": {"type": "object", "additionalProperties": false, "required": ["vector", "layer_indices", "scale"], "properties": {
+            "vector": {"oneOf": [{"type": "array", "items": {"type": "number"}}, {"type": "string", "description": "base64 of little-endian float32"}]},
+            "layer_indices": {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1},
+            "scale": {"type": "number"},
+            "positions": {"type": "array", "items": {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2}]}}}}},
+          "logit_lens": {"type": "object", "additionalProperties": false, "required": ["layers"], "description": "Local models only; not with stream. Per layer and prompt position, the top-k of log-softmax(output(norm(residual))), in choices[i].logit_lens.", "properties": {
+            "layers": {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1}, "top_k": {"type": "integer", "minimum": 0, "default": 5}}},
           "user": {"type": ["string", "null"], "maxLength": 256, "description": "At most 256 bytes of UTF-8 (longer: 400); recorded in usage."},
           "suffix": {"type": "null", "description": "Not supported: any value but null is a 400 (unsupported_parameter)."},
           "use_beam_search": {"const": false, "description": "Beam search is not implemented: true is a 400 (unsupported_parameter)."},
@@ -80,7 +89,8 @@ public enum OpenAPIDocument {
           "tokens": {"type": "array", "items": {"type": "string"}},
           "token_logprobs": {"type": "array", "items": {"type": ["number", "null"]}},
           "top_logprobs": {"type": "array", "items": {"type": ["object", "null"], "additionalProperties": {"type": "number"}}},
-          "text_offset": {"type": "array", "items": {"type": "integer"}}
+          "text_offset": {"type": "array", "items": {"type": "integer"}},
+          "entropies": {"type": "array", "items": {"type": ["number", "null"]}, "description": "With return_entropy: aligned with tokens, in nats."}
         }
       },
       "PromptLogprobs": {
@@ -98,12 +108,18 @@ public enum OpenAPIDocument {
         "type": "object",
         "properties": {
           "id": {"type": "string"}, "object": {"const": "text_completion"}, "created": {"type": "integer"}, "model": {"type": "string"},
+          "system_fingerprint": {"type": "string", "description": "Local models: the engine's numerics and SIMD level, and the model file's SHA-256. Equal fingerprints are needed for bit-identical numbers."},
           "choices": {"type": "array", "items": {"type": "object", "properties": {
             "index": {"type": "integer"}, "text": {"type": "string"},
             "logprobs": {"oneOf": [{"$ref": "#/components/schemas/Logprobs"}, {"type": "null"}]},
             "finish_reason": {"enum": ["length", "stop", null]},
             "stop_reason": {"type": ["string", "integer", "null"]},
             "prompt_logprobs": {"oneOf": [{"$ref": "#/components/schemas/PromptLogprobs"}, {"type": "null"}], "description": "null unless asked for."},
+            "prompt_entropy": {"type": "array", "items": {"type": ["number", "null"]}, "description": "With return_entropy: aligned with prompt_logprobs (null first), in nats."},
+            "activations": {"type": "object", "description": "With output_residual_stream.", "properties": {"residual_stream": {"type": "object", "properties": {
+              "layers": {"type": "array", "items": {"type": "integer"}}, "shape": {"type": "array", "items": {"type": "integer"}, "description": "[layers, positions, hidden size]"},
+              "dtype": {"const": "float32"}, "data": {"type": "string", "description": "base64 of little-endian float32, row-major"}}}}},
+            "logit_lens": {"type": "object", "description": "With logit_lens: per layer (as a string), entries in prompt_logprobs' format.", "additionalProperties": {"$ref": "#/components/schemas/PromptLogprobs"}},
             "prompt_token_ids": {"type": "array", "items": {"type": "integer"}},
             "token_ids": {"type": "array", "items": {"type": "integer"}}}}},
           "usage": {"$ref": "#/components/schemas/Usage"}
@@ -125,20 +141,25 @@ public enum OpenAPIDocument {
             "continuation": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "integer"}}]}}}},
           "add_special_tokens": {"type": "boolean", "default": true},
           "top_logprobs": {"type": "integer", "minimum": 0, "maximum": 20, "default": 0},
-          "return_tokens_as_token_ids": {"type": "boolean", "default": false}
+          "return_tokens_as_token_ids": {"type": "boolean", "default": false},
+          "apply_steering_vectors": {"$ref": "#/components/schemas/CompletionRequest/properties/apply_steering_vectors"},
+          "text": {"type": "string", "description": "With rolling: the text whose perplexity is computed."},
+          "rolling": {"type": "object", "additionalProperties": false, "required": ["window", "stride"], "description": "Local models only. Strided perplexity of text: windows of window tokens every stride tokens (stride < window), each scoring the tokens no earlier window scored.", "properties": {
+            "window": {"type": "integer", "minimum": 2}, "stride": {"type": "integer", "minimum": 1}}}
         }
       },
       "ScoreResponse": {
         "type": "object",
         "properties": {
-          "object": {"const": "score"}, "model": {"type": "string"},
+          "object": {"const": "score"}, "model": {"type": "string"}, "system_fingerprint": {"type": "string"},
           "data": {"type": "array", "items": {"type": "object", "properties": {
             "index": {"type": "integer"}, "logprob": {"type": "number"},
-            "token_logprobs": {"type": "array", "items": {"type": "number"}},
+            "token_logprobs": {"type": "array", "items": {"type": ["number", "null"]}, "description": "With rolling, null for the first token."},
             "tokens": {"type": "array", "items": {"type": "string"}},
             "token_ids": {"type": "array", "items": {"type": "integer"}},
             "ranks": {"type": "array", "items": {"type": "integer"}},
-            "is_greedy": {"type": "boolean"}, "num_tokens": {"type": "integer"}, "context_tokens": {"type": "integer"}}}},
+            "is_greedy": {"type": "boolean"}, "num_tokens": {"type": "integer"}, "context_tokens": {"type": "integer"},
+            "perplexity": {"type": "number", "description": "With rolling."}, "windows": {"type": "integer", "description": "With rolling."}}}},
           "usage": {"$ref": "#/components/schemas/Usage"}
         }
       }

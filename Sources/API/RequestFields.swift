@@ -117,6 +117,19 @@ extension RequestFields {
         ("kv_transfer_params", .unsupported(reason: "disaggregated prefill is not implemented.")),
         ("vllm_xargs", .unsupported(reason: "there are no custom extensions to pass arguments to.")),
         ("prompt_logprobs_temperature", .honoured),
+        // BaseServe's research instruments (local models only).
+        ("return_entropy", .honoured), ("output_residual_stream", .honoured), ("apply_steering_vectors", .honoured),
+        ("logit_lens", .honoured),
+    ])
+
+    /// One entry of `apply_steering_vectors`.
+    static let steeringVector = RequestFields(place: "an entry of `apply_steering_vectors`", paramPrefix: "apply_steering_vectors.", fields: [
+        ("vector", .honoured), ("layer_indices", .honoured), ("scale", .honoured), ("positions", .honoured),
+    ])
+
+    /// `logit_lens`.
+    static let logitLens = RequestFields(place: "logit_lens", paramPrefix: "logit_lens.", fields: [
+        ("layers", .honoured), ("top_k", .honoured),
     ])
 
     /// `stream_options` of a completion request.
@@ -130,10 +143,16 @@ extension RequestFields {
         ("model", .honoured), ("context", .honoured), ("continuation", .honoured), ("continuations", .honoured),
         ("context_token_ids", .honoured), ("continuation_token_ids", .honoured), ("items", .honoured),
         ("add_special_tokens", .honoured), ("top_logprobs", .honoured), ("return_tokens_as_token_ids", .honoured),
+        ("apply_steering_vectors", .honoured), ("text", .honoured), ("rolling", .honoured),
         ("text_1", .unsupported(reason: "this /v1/score scores continuations of a context, not text pairs with a cross-encoder; send `context` and `continuations`.")),
         ("text_2", .unsupported(reason: "this /v1/score scores continuations of a context, not text pairs with a cross-encoder; send `context` and `continuations`.")),
         ("truncate_prompt_tokens", .unsupported(reason: "a truncated context would change the score, so scoring never truncates.")),
         ("priority", .unsupported(reason: noPriority, off: .int(0))),
+    ])
+
+    /// `/v1/score`'s `rolling`.
+    static let rolling = RequestFields(place: "rolling", paramPrefix: "rolling.", fields: [
+        ("window", .honoured), ("stride", .honoured),
     ])
 
     /// One entry of `/v1/score`'s `items`.

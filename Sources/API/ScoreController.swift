@@ -27,9 +27,26 @@ struct ScoreController {
         let f = try FieldReader(body: body, fields: .score)
         let backend = try models.resolve(try f.string("model"), principal: context.record.principal)
         context.record.setModel(backend.descriptor.name)
+        let instruments = try InstrumentParameters(f, maxLogprobs: configuration.maxLogprobs)
+        let rolling = try f.value("rolling").map { try RollingPerplexity($0, maxModelLength: backend.descriptor.maxModelLength) }
+        try InstrumentGuard.check(instruments.fields + (rolling == nil ? [] : ["rolling"]), model: backend.descriptor)
+        let steering = try instruments.resolve(model: backend.descriptor).steering
 
         var items: [ScoreRequest.Item] = []
-        if let list = f.value("items") {
+        var rollingTokens: [Int] = []
+        if let rolling {
+            guard let text = try f.string("text") else {
+                throw APIError.invalid("`rolling` scores `text`: give the text to score.", param: "text")
+            }
+            rollingTokens = try await backend.tokenize(text, addSpecialTokens: try f.bool("add_special_tokens") ?? true)
+            guard rollingTokens.count >= 2 else {
+                throw APIError.invalid("`text` must be at least two tokens long: the first has no context to be scored in.", param: "text")
+            }
+            items = rolling.items(rollingTokens)
+        } else if f.value("text") != nil {
+            throw APIError.invalid("`text` is scored with `rolling` {window, stride}; to score a continuation send `context` and `continuations`.",
+                                   param: "text")
+        } else if let list = f.value("items") {
             guard case .array(let entries) = list, !entries.isEmpty else {
                 throw APIError.invalid("`items` must be a non-empty list of {context, continuation} objects.", param: "items")
             }
@@ -64,7 +81,9 @@ struct ScoreController {
             items = continuations.map { .init(context: context, continuation: $0) }
         }
         var scoreRequest = ScoreRequest(items: items)
-        scoreRequest.addSpecialTokens = try f.bool("add_special_tokens") ?? true
+        scoreRequest.steering = steering
+        // A rolling text is tokenized already, BOS included where the model wants it.
+        scoreRequest.addSpecialTokens = rolling == nil ? try f.bool("add_special_tokens") ?? true : false
         scoreRequest.topLogprobs = try f.int("top_logprobs", in: 0...configuration.maxLogprobs) ?? 0
         try await context.record.waitForTurn(in: queues, metrics: metrics)
         try await context.record.reserveTokens(WorstCaseTokens.score(scoreRequest, maxModelLength: backend.descriptor.maxModelLength))
@@ -77,7 +96,7 @@ struct ScoreController {
         if Task.isCancelled { throw CancellationError() }
 
         let returnIds = try f.bool("return_tokens_as_token_ids") ?? false
-        let results: [JSON] = result.items.enumerated().map { i, item in
+        var results: [JSON] = result.items.enumerated().map { i, item in
             var members: [(String, JSON)] = [
                 ("index", .int(i)),
                 ("logprob", .logprob(item.logprob)),
@@ -96,9 +115,13 @@ struct ScoreController {
             }
             return .object(members)
         }
-        return jsonResponse(.object([
-            ("object", "score"),
-            ("model", .string(backend.descriptor.name)),
+        if rolling != nil {
+            let first = try await backend.detokenize([rollingTokens[0]], skipSpecialTokens: false)
+            results = [RollingPerplexity.result(tokens: rollingTokens, firstText: first, scores: result, returnIds: returnIds)]
+        }
+        var envelope: [(String, JSON)] = [("object", "score"), ("model", .string(backend.descriptor.name))]
+        if let print = backend.descriptor.systemFingerprint { envelope.append(("system_fingerprint", .string(print))) }
+        return jsonResponse(.object(envelope + [
             ("data", .array(results)),
             ("usage", usageJSON(CompletionUsage(promptTokens: result.promptTokens, completionTokens: 0, cachedTokens: result.cachedTokens))),
         ]))

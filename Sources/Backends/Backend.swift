@@ -61,6 +61,10 @@ public struct ModelDescriptor: Sendable, Equatable {
     public var hiddenSize: Int?
     /// The local model file's SHA-256 and quantization; nil for upstream models.
     public var fingerprint: ModelFingerprint?
+    /// `system_fingerprint` of every response from this model: the engine's
+    /// numerics and the model file's SHA-256 (nil for upstream models, whose
+    /// numbers BaseServe does not compute).
+    public var systemFingerprint: String?
 
     public enum Kind: String, Sendable, Equatable {
         case local
@@ -82,7 +86,7 @@ public struct ModelDescriptor: Sendable, Equatable {
 
     public init(name: String, maxModelLength: Int, vocabularySize: Int, created: Int, ownedBy: String = "baseserve",
                 capabilities: Capabilities = Capabilities(), kind: Kind = .local, layerCount: Int? = nil,
-                hiddenSize: Int? = nil, fingerprint: ModelFingerprint? = nil) {
+                hiddenSize: Int? = nil, fingerprint: ModelFingerprint? = nil, systemFingerprint: String? = nil) {
         self.name = name
         self.maxModelLength = maxModelLength
         self.vocabularySize = vocabularySize
@@ -93,6 +97,7 @@ public struct ModelDescriptor: Sendable, Equatable {
         self.layerCount = layerCount
         self.hiddenSize = hiddenSize
         self.fingerprint = fingerprint
+        self.systemFingerprint = systemFingerprint
     }
 }
 

@@ -1,3 +1,5 @@
+import Engine
+
 /// A prompt as text or as token ids.
 public enum PromptInput: Sendable, Equatable {
     case text(String)
@@ -37,6 +39,13 @@ public struct CompletionRequest: Sendable, Equatable {
     public var promptLogprobsTemperature: Float = 1
     public var minTokens: Int = 0
     public var ignoreEOS: Bool = false
+    /// The entropy of the whole distribution at every prompt position and
+    /// generated token (local models only: the API refuses it for upstream ones).
+    public var returnEntropy = false
+    /// Activation capture, steering and the logit lens, checked against the model.
+    public var instruments = Instruments()
+    /// The most layers × positions `instruments` may capture (the server's --max-activation-positions).
+    public var maxActivationPositions = Int.max
 
     public var stop: [String] = []
     public var stopTokenIds: [Int] = []
@@ -71,10 +80,13 @@ public struct ScoredToken: Sendable, Equatable {
     public var token: TokenLogprob
     public var rank: Int
     public var top: [TokenLogprob]
-    public init(token: TokenLogprob, rank: Int, top: [TokenLogprob]) {
+    /// The entropy (nats) of the whole distribution there, when asked for.
+    public var entropy: Float?
+    public init(token: TokenLogprob, rank: Int, top: [TokenLogprob], entropy: Float? = nil) {
         self.token = token
         self.rank = rank
         self.top = top
+        self.entropy = entropy
     }
 }
 
@@ -116,6 +128,8 @@ public enum CompletionEvent: Sendable, Equatable {
     /// holding back every other delta to find out.
     case delta(choice: Int, text: String, tokens: [ScoredToken], finishing: Bool = false)
     case finished(choice: Int, reason: CompletionFinishReason, stopReason: StopReason?)
+    /// What a choice's research instruments read (local models only), before its `.finished`.
+    case instruments(choice: Int, ChoiceInstruments)
     /// Totals over every choice, once all have finished.
     case usage(CompletionUsage)
 }
@@ -136,6 +150,8 @@ public struct ScoreRequest: Sendable, Equatable {
     public var addSpecialTokens: Bool = true
     /// Alternatives to report at each continuation position (0: none).
     public var topLogprobs: Int = 0
+    /// Steered scoring: these vectors are added while every item is evaluated.
+    public var steering: [SteeringVector] = []
     public init(items: [Item]) { self.items = items }
 }
 

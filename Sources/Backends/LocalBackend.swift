@@ -20,9 +20,10 @@ public final class LocalBackend: Backend {
                 "--max-model-len \(limit) must be between 1 and the model's context length \(engine.contextLength)", param: nil)
         }
         self.engine = engine
+        let file = try fingerprint ?? ModelFingerprint(file: engine.file)
         descriptor = ModelDescriptor(name: name, maxModelLength: limit, vocabularySize: engine.vocabularySize, created: created,
                                      kind: .local, layerCount: engine.config.layerCount, hiddenSize: engine.config.hiddenSize,
-                                     fingerprint: try fingerprint ?? ModelFingerprint(file: engine.file))
+                                     fingerprint: file, systemFingerprint: file.systemFingerprint(engine: Engine.numericsIdentity))
     }
 
     var tokenizer: Tokenizer { engine.tokenizer }
@@ -81,7 +82,7 @@ public final class LocalBackend: Backend {
     func scored(_ s: PositionScore) -> ScoredToken { ScoredToken(s, text: text) }
 
     func scored(_ t: GeneratedToken) -> ScoredToken {
-        ScoredToken(PositionScore(tokenId: t.id, logprob: t.logprob, rank: t.rank, top: t.top), text: text)
+        ScoredToken(PositionScore(tokenId: t.id, logprob: t.logprob, rank: t.rank, top: t.top, entropy: t.entropy), text: text)
     }
 
     // MARK: Completions
@@ -117,6 +118,7 @@ public final class LocalBackend: Backend {
                 truncated = true
             }
             let maxTokens = try request.completionBudget(promptLength: ids.count, limit: limit)
+            try checkCapture(request, promptLength: ids.count, maxTokens: maxTokens)
             if maxTokens == 0, !request.echo {
                 throw BackendError.invalidRequest(
                     "max_tokens is 0 and echo is false: there is nothing to return. Set echo to true to score the prompt.",
@@ -134,6 +136,18 @@ public final class LocalBackend: Backend {
             }
             return PreparedPrompt(tokens: ids, text: text, maxTokens: maxTokens)
         }
+    }
+
+    /// Refuses a capture larger than the server's --max-activation-positions:
+    /// layers × (prompt + every generated token but the last), at worst.
+    private func checkCapture(_ request: CompletionRequest, promptLength: Int, maxTokens: Int) throws {
+        let layers = request.instruments.captureLayers.count
+        guard layers > 0 else { return }
+        let positions = promptLength + max(0, maxTokens - 1)
+        guard layers * positions > request.maxActivationPositions else { return }
+        throw BackendError.invalidRequest(
+            "Capturing \(layers) layers at \(positions) positions (\(promptLength) prompt tokens and up to \(max(0, maxTokens - 1)) generated) is \(layers * positions) layer-positions; the most one request may capture is \(request.maxActivationPositions) (the server's --max-activation-positions): capture fewer layers, or lower max_tokens.",
+            param: "output_residual_stream")
     }
 
     public func complete(_ request: CompletionRequest) async throws -> CompletionStream {
@@ -171,12 +185,15 @@ public final class LocalBackend: Backend {
             presencePenalty: request.presencePenalty, frequencyPenalty: request.frequencyPenalty,
             repetitionPenalty: request.repetitionPenalty, logitBias: request.logitBias,
             allowedTokenIds: request.allowedTokenIds.map(Set.init))
-        let job = CompletionJob(
-            prompt: prompt.tokens, promptLogprobs: request.promptLogprobs, maxTokens: prompt.maxTokens,
-            logprobs: request.logprobs, sampling: sampling, stopTokenIds: Set(request.stopTokenIds),
-            ignoreEOS: request.ignoreEOS, minTokens: request.minTokens,
+        // The prompt's entropies come with its scores: asking for them scores the prompt.
+        var job = CompletionJob(
+            prompt: prompt.tokens, promptLogprobs: request.promptLogprobs ?? (request.returnEntropy ? 0 : nil),
+            maxTokens: prompt.maxTokens, logprobs: request.logprobs, sampling: sampling,
+            stopTokenIds: Set(request.stopTokenIds), ignoreEOS: request.ignoreEOS, minTokens: request.minTokens,
             promptLogprobsTemperature: request.promptLogprobsTemperature)
-        if request.promptLogprobs == nil {
+        job.returnEntropy = request.returnEntropy
+        job.instruments = request.instruments
+        if job.promptLogprobs == nil {
             out.yield(.prompt(choice: choice, tokenIds: prompt.tokens, tokenTexts: prompt.tokens.map(text), text: prompt.text, logprobs: nil))
         }
         var decoder = IncrementalDecoder(tokenizer: tokenizer, skipSpecialTokens: request.skipSpecialTokens, continuesText: true)
@@ -192,6 +209,9 @@ public final class LocalBackend: Backend {
                 cached = cachedPromptTokens
             case .evaluated:
                 break
+            case .instruments(let readings):
+                let lens = readings.lens.mapValues { $0.map { $0.map(scored) } }
+                out.yield(.instruments(choice: choice, ChoiceInstruments(activations: readings.activations, lens: lens)))
             case .promptScores(let scores):
                 let logprobs = scores.map { s in s.map(scored) }
                 out.yield(.prompt(choice: choice, tokenIds: prompt.tokens, tokenTexts: prompt.tokens.map(text), text: prompt.text, logprobs: logprobs))
@@ -280,11 +300,12 @@ public final class LocalBackend: Backend {
         for group in groups {
             let continuations = group.members.map { prepared[$0].continuation }
             // A request whose client went away is cancelled: its jobs stop at the next step.
-            guard let result = await engine.scoreContinuations(context: group.context, continuations: continuations, topK: topK) else {
+            guard let result = await engine.scoreContinuations(context: group.context, continuations: continuations, topK: topK,
+                                                               steering: request.steering) else {
                 throw CancellationError()
             }
             // Without prefix reuse each continuation is evaluated after its own copy of the context.
-            let contextEvaluations = engine.reusesPrefixes ? 1 : continuations.count
+            let contextEvaluations = engine.reusesPrefixes && request.steering.isEmpty ? 1 : continuations.count
             evaluated += group.context.count * contextEvaluations + continuations.reduce(0) { $0 + $1.count }
             cached += result.cachedTokens
             for (member, s) in zip(group.members, result.scores) {
@@ -310,6 +331,6 @@ extension ScoredToken {
     /// An engine's score with each token's text (`text(id)`: the token decoded on its own).
     public init(_ s: PositionScore, text: (Int) -> String) {
         self.init(token: TokenLogprob(id: s.tokenId, text: text(s.tokenId), logprob: s.logprob), rank: s.rank,
-                  top: s.top.map { TokenLogprob(id: $0.id, text: text($0.id), logprob: $0.logprob) })
+                  top: s.top.map { TokenLogprob(id: $0.id, text: text($0.id), logprob: $0.logprob) }, entropy: s.entropy)
     }
 }

@@ -31,6 +31,11 @@ public struct ModelFingerprint: Sendable, Equatable {
         quantization = Self.quantization(of: file.tensors)
     }
 
+    /// A response's `system_fingerprint`: what computed it (`engine`, as
+    /// `Engine.numericsIdentity`) and on which weights, e.g.
+    /// `engine1-avx512-sha256:9f86d0…` (the whole digest).
+    public func systemFingerprint(engine: String) -> String { "\(engine)-sha256:\(sha256)" }
+
     /// The type of the most weight elements among matrices. Files mix types
     /// (norms stay F32, embeddings are often kept wider), so a file named
     /// `…Q4_1.gguf` is "Q4_1" because most of its matrix elements are.

@@ -35,6 +35,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Largest request body in bytes (larger: 413).") var maxBodyBytes = 16 << 20
     @Option(name: .long, help: "Most continuations (or items) one /v1/score request may score (more: 400).")
     var maxScoreContinuations = 64
+    @Option(name: .long, help: "Most layers × positions one request may capture with output_residual_stream (more: 400).")
+    var maxActivationPositions = 262_144
     @Option(name: .long, help: "Threads for the model's kernels (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .customLong("kv-cache-mb"),
@@ -80,6 +82,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...1000).contains(maxLogprobs) else { throw ValidationError("--max-logprobs must be between 0 and 1000") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
         guard maxScoreContinuations >= 1 else { throw ValidationError("--max-score-continuations must be at least 1") }
+        guard maxActivationPositions >= 1 else { throw ValidationError("--max-activation-positions must be at least 1") }
         guard threads >= 1, threads <= 512 else { throw ValidationError("--threads must be between 1 and 512") }
         if let maxModelLen { guard maxModelLen >= 1 else { throw ValidationError("--max-model-len must be at least 1") } }
         if let kvCacheMB { guard kvCacheMB >= 1 else { throw ValidationError("--kv-cache-mb must be at least 1") } }
@@ -163,10 +166,11 @@ struct ServeCommand: AsyncParsableCommand {
 
         let limits = ConnectionLimits(headTimeout: .seconds(headTimeout), bodyTimeout: .seconds(bodyTimeout),
                                       idleTimeout: .seconds(idleTimeout), maxConnections: connectionCap)
-        let configuration = ServerConfiguration(host: host, port: port, maxLogprobs: maxLogprobs, maxBodyBytes: maxBodyBytes,
+        var configuration = ServerConfiguration(host: host, port: port, maxLogprobs: maxLogprobs, maxBodyBytes: maxBodyBytes,
                                                 connections: limits, metricsAccess: MetricsAccess(token: metricsToken),
                                                 maxScoreContinuations: maxScoreContinuations,
                                                 keyConcurrency: keyConcurrency, keyQueue: keyQueue)
+        configuration.maxActivationPositions = maxActivationPositions
         let state = ServerState()
         let dashboard = DashboardConfiguration(publicURL: publicURL, secureCookies: publicURL.lowercased().hasPrefix("https://"))
         // Keys, and the Workbench's signed-in pages (billed to a key of the member's).

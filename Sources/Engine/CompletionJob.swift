@@ -18,6 +18,11 @@ public struct CompletionJob: Sendable {
     public var ignoreEOS: Bool
     /// End-of-sequence and stop tokens cannot be generated before this many tokens.
     public var minTokens: Int
+    /// Report the entropy of the whole distribution at every scored prompt
+    /// position and every generated token.
+    public var returnEntropy = false
+    /// Activation capture, steering and the logit lens (`Instruments`).
+    public var instruments = Instruments()
 
     public init(
         prompt: [Int], promptLogprobs: Int? = nil, maxTokens: Int = 16, logprobs: Int? = nil,

@@ -38,7 +38,8 @@ extension Engine {
         let rows = inputs.reduce(0) { $0 + $1.tokens.count }
         let hidden = UnsafeMutablePointer<Float>.allocate(capacity: rows * hiddenSize)
         defer { hidden.deallocate() }
-        model.forward(inputs.map { BatchSlice(tokens: $0.tokens, cache: $0.participant.sequence.cache) }, hidden: hidden)
+        model.forward(inputs.map { BatchSlice(tokens: $0.tokens, cache: $0.participant.sequence.cache) }, hidden: hidden,
+                      afterBlock: instrumentTap(inputs))
         for input in inputs { _ = input.participant.emit(.evaluated(step: number, tokens: input.tokens.count)) }
 
         // Decode rows come first in the batch: their logits in one product.
@@ -61,12 +62,34 @@ extension Engine {
         }
     }
 
+    /// Where the model hands the residual stream after each block to the
+    /// sequences with instruments, each its own rows; nil when none has any.
+    private func instrumentTap(_ inputs: [(participant: StepParticipant, tokens: ArraySlice<Int>)])
+        -> ((Int, UnsafeMutablePointer<Float>) -> Void)? {
+        var taps: [(sequence: SequenceRun, row: Int, rows: Int, position: Int)] = []
+        var row = 0
+        for input in inputs {
+            let sequence = input.participant.sequence
+            if !sequence.job.instruments.isEmpty {
+                taps.append((sequence, row, input.tokens.count, sequence.cache.count))
+            }
+            row += input.tokens.count
+        }
+        guard !taps.isEmpty else { return nil }
+        let hiddenSize = config.hiddenSize
+        return { layer, x in
+            for t in taps {
+                t.sequence.observe(layer: layer, residual: x + t.row * hiddenSize, rows: t.rows, position: t.position, engine: self)
+            }
+        }
+    }
+
     /// Forms what the prompt positions `range` predict from their final hidden
     /// states: with `topK`, the score of each position from `from` on (logits
     /// `logitRows` at a time, so memory stays bounded); and with `next`, when
     /// the range ends the prompt, the next-token logits in `lastLogits`.
     func scorePrompt(hidden: UnsafePointer<Float>, prompt: [Int], range: Range<Int>, from: Int, topK: Int?,
-                     temperature: Float = 1, next: Bool,
+                     temperature: Float = 1, entropy: Bool = false, next: Bool,
                      scores: inout [PositionScore?], lastLogits: UnsafeMutablePointer<Float>) {
         let vocab = vocabularySize
         let hiddenSize = config.hiddenSize
@@ -102,7 +125,8 @@ extension Engine {
                         for i in 0..<vocab { row[i] /= temperature }
                     }
                     let s = scoreLogits(row, vocabularySize: vocab, target: prompt[target], topK: k)
-                    out[target] = PositionScore(tokenId: prompt[target], logprob: s.logprob, rank: s.rank, top: s.top)
+                    out[target] = PositionScore(tokenId: prompt[target], logprob: s.logprob, rank: s.rank, top: s.top,
+                                                entropy: entropy ? Kernels.entropy(ofLogits: row, count: vocab) : nil)
                 }
             }
             first += rows

@@ -132,6 +132,9 @@ public enum EngineEvent: Sendable, Equatable {
     /// `step`, beside whatever other jobs' tokens that step carried.
     case evaluated(step: Int, tokens: Int)
     case promptScores([PositionScore?])
+    /// What the job's instruments read (captured activations, the logit lens),
+    /// once, just before `.finished`.
+    case instruments(InstrumentReadings)
     case token(GeneratedToken)
     case finished(FinishReason)
 }

@@ -9,12 +9,15 @@ public struct PositionScore: Sendable, Equatable {
     public let rank: Int
     /// The `k` most likely tokens at this position, best first.
     public let top: [TokenLogprob]
+    /// The entropy (nats) of the whole distribution at this position, when the job asks for it.
+    public let entropy: Float?
 
-    public init(tokenId: Int, logprob: Float, rank: Int, top: [TokenLogprob]) {
+    public init(tokenId: Int, logprob: Float, rank: Int, top: [TokenLogprob], entropy: Float? = nil) {
         self.tokenId = tokenId
         self.logprob = logprob
         self.rank = rank
         self.top = top
+        self.entropy = entropy
     }
 }
 
@@ -25,6 +28,16 @@ public struct GeneratedToken: Sendable, Equatable {
     public let logprob: Float
     public let rank: Int
     public let top: [TokenLogprob]
+    /// The entropy (nats) of the distribution it was sampled from (temperature 1), when asked for.
+    public let entropy: Float?
+
+    public init(id: Int, logprob: Float, rank: Int, top: [TokenLogprob], entropy: Float? = nil) {
+        self.id = id
+        self.logprob = logprob
+        self.rank = rank
+        self.top = top
+        self.entropy = entropy
+    }
 }
 
 public enum FinishReason: Sendable, Equatable {

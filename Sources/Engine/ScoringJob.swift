@@ -11,11 +11,14 @@ public struct ScoringJob: Sendable {
     public var continuation: [Int]
     /// Alternatives to report at each continuation position.
     public var topK: Int
+    /// Steering applied while scoring (steered scoring); capture and the lens are not read here.
+    public var steering: [SteeringVector]
 
-    public init(context: [Int], continuation: [Int], topK: Int = 0) {
+    public init(context: [Int], continuation: [Int], topK: Int = 0, steering: [SteeringVector] = []) {
         precondition(!context.isEmpty, "a scored continuation needs at least one token of context")
         self.context = context
         self.continuation = continuation
         self.topK = topK
+        self.steering = steering
     }
 }

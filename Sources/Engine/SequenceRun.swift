@@ -35,6 +35,10 @@ final class SequenceRun {
     private(set) var cachedTokens = 0
     private(set) var isAdmitted = false
 
+    /// The residual stream written out as it is computed, when the job captures it.
+    private var capture: ActivationCapture?
+    private var lens: [Int: [PositionScore?]] = [:]
+
     convenience init(job: CompletionJob, engine: Engine) {
         self.init(job, scoredFrom: 1, sharedContext: nil, promptEnd: job.prompt.count, engine: engine)
     }
@@ -42,7 +46,9 @@ final class SequenceRun {
     convenience init(scoring: ScoringJob, engine: Engine) {
         let prompt = scoring.context + scoring.continuation
         let scoresSomething = !scoring.continuation.isEmpty
-        self.init(CompletionJob(prompt: prompt, promptLogprobs: scoresSomething ? scoring.topK : nil, maxTokens: 0),
+        var job = CompletionJob(prompt: prompt, promptLogprobs: scoresSomething ? scoring.topK : nil, maxTokens: 0)
+        job.instruments.steering = scoring.steering
+        self.init(job,
                   scoredFrom: scoring.context.count, sharedContext: scoring.context.count,
                   promptEnd: scoresSomething ? prompt.count - 1 : prompt.count, engine: engine)
     }
@@ -58,6 +64,10 @@ final class SequenceRun {
         sampler = Sampler(job.sampling)
         scores = [PositionScore?](repeating: nil, count: job.promptLogprobs == nil ? 0 : job.prompt.count)
         lastLogits = .allocate(capacity: model.config.vocabularySize)
+        if !job.instruments.captureLayers.isEmpty {
+            capture = try? ActivationCapture(layers: job.instruments.captureLayers, hiddenSize: model.config.hiddenSize)
+        }
+        for layer in job.instruments.lensLayers { lens[layer] = [PositionScore?](repeating: nil, count: job.prompt.count) }
     }
 
     deinit {
@@ -72,7 +82,8 @@ final class SequenceRun {
         guard !isAdmitted else { return true }
         // A scored position needs the logits of the one before, so only positions
         // before that can come from the cache; at least one token is evaluated.
-        let reusable = (job.promptLogprobs == nil ? promptEnd : scoredFrom) - 1
+        // Instruments read (or change) every position, so none comes from the cache.
+        let reusable = job.instruments.isEmpty ? (job.promptLogprobs == nil ? promptEnd : scoredFrom) - 1 : 0
         guard engine.reserve(cache, prompt: job.prompt, reusing: reusable, partialBlocks: sharedContext != nil) else { return false }
         cachedTokens = cache.count
         prefilled = cache.count
@@ -97,11 +108,13 @@ final class SequenceRun {
     func absorbPrompt(hidden: UnsafePointer<Float>, count: Int, engine: Engine, emit: (EngineEvent) -> Bool) {
         let range = prefilled..<(prefilled + count)
         engine.scorePrompt(hidden: hidden, prompt: job.prompt, range: range, from: scoredFrom, topK: job.promptLogprobs,
-                           temperature: job.promptLogprobsTemperature, next: job.maxTokens > 0, scores: &scores,
+                           temperature: job.promptLogprobsTemperature, entropy: job.returnEntropy, next: job.maxTokens > 0, scores: &scores,
                            lastLogits: lastLogits)
         prefilled = range.upperBound
         guard !isPrefilling else { return }
-        if let context = sharedContext {
+        if job.instruments.changesActivations {
+            // Steered keys and values are not the prompt's own: other jobs may not reuse them.
+        } else if let context = sharedContext {
             engine.prefixCache?.insert(job.prompt, blocks: cache.blocks, count: context, tail: true)
         } else {
             engine.prefixCache?.insert(job.prompt, blocks: cache.blocks, count: job.prompt.count)
@@ -129,7 +142,8 @@ final class SequenceRun {
         let s = scoreLogits(lastLogits, vocabularySize: vocab, target: id, topK: job.logprobs ?? 0)
         generated += 1
         generatedIds.append(id)
-        guard emit(.token(GeneratedToken(id: id, logprob: s.logprob, rank: s.rank, top: s.top))) else {
+        let h = job.returnEntropy ? entropy(ofLogits: lastLogits, count: vocab) : nil
+        guard emit(.token(GeneratedToken(id: id, logprob: s.logprob, rank: s.rank, top: s.top, entropy: h))) else {
             return finish(.stoppedByCaller, emit)
         }
         if job.stopTokenIds.contains(id) { return finish(.stopToken(id), emit) }
@@ -148,6 +162,36 @@ final class SequenceRun {
     private func finish(_ reason: FinishReason, _ emit: (EngineEvent) -> Bool) {
         isFinished = true
         cache.reset()
+        if !job.instruments.captureLayers.isEmpty || !job.instruments.lensLayers.isEmpty {
+            _ = emit(.instruments(InstrumentReadings(activations: capture?.finish(), lens: lens)))
+            capture = nil
+        }
         _ = emit(.finished(reason))
+    }
+
+    /// The residual stream after block `layer` for this job's `rows` positions
+    /// of the pass, the first at `position`: steers it, then captures it and
+    /// reads the logit lens from it.
+    func observe(layer: Int, residual: UnsafeMutablePointer<Float>, rows: Int, position: Int, engine: Engine) {
+        let instruments = job.instruments
+        let h = engine.config.hiddenSize
+        for s in instruments.steering where s.layers.contains(layer) {
+            s.vector.withUnsafeBufferPointer { v in
+                for r in 0..<rows where s.applies(at: position + r) {
+                    let row = residual + r * h
+                    for i in 0..<h { row[i] += s.scale * v[i] }
+                }
+            }
+        }
+        capture?.append(layer: layer, rows: residual, count: rows)
+        if instruments.lensLayers.contains(layer) {
+            // Prompt positions only: position p predicts prompt token p + 1.
+            let scored = max(0, min(rows, job.prompt.count - 1 - position))
+            guard scored > 0 else { return }
+            lens[layer]!.withUnsafeMutableBufferPointer { out in
+                engine.lens(residual: residual, rows: scored, position: position, prompt: job.prompt,
+                            topK: instruments.lensTopK, into: out)
+            }
+        }
     }
 }

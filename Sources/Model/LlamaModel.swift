@@ -58,7 +58,10 @@ public final class LlamaModel: @unchecked Sendable {
     /// is applied to all their rows at once (what makes serving many requests
     /// cheaper than serving them in turn), and each sequence attends only to
     /// its own cache. `hidden` receives the rows in batch order.
-    public func forward(_ batch: [BatchSlice], hidden: UnsafeMutablePointer<Float>) {
+    /// `afterBlock(l, x)` sees the residual stream after block `l` (all rows, in
+    /// batch order) and may change it: the research instruments read and steer it there.
+    public func forward(_ batch: [BatchSlice], hidden: UnsafeMutablePointer<Float>,
+                        afterBlock: ((Int, UnsafeMutablePointer<Float>) -> Void)? = nil) {
         let n = batch.reduce(0) { $0 + $1.tokens.count }
         guard n > 0 else { return }
         for slice in batch {
@@ -116,6 +119,7 @@ public final class LlamaModel: @unchecked Sendable {
             siluMultiply(gate: scratch.gate, up: scratch.up, count: n * c.intermediateSize)
             matmul(layer.down, input: scratch.gate, tokens: n, output: scratch.normed, pool: pool)
             add(scratch.normed, into: x, count: n * c.hiddenSize)
+            afterBlock?(l, x)
         }
         normalize(x, rows: n, weight: weights.outputNorm, into: hidden)
         for slice in batch { slice.cache.count += slice.tokens.count }
@@ -125,6 +129,15 @@ public final class LlamaModel: @unchecked Sendable {
     /// `rows × vocabularySize` floats into `output`.
     public func logits(hidden: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>) {
         matmul(weights.output, input: hidden, tokens: rows, output: output, pool: pool)
+    }
+
+    /// The logit lens: logits of `rows` residual-stream rows taken between
+    /// blocks, through the final norm and the output matrix, as if the network
+    /// ended there. `normed` is scratch of `rows × hiddenSize` floats.
+    public func lensLogits(residual: UnsafePointer<Float>, rows: Int, normed: UnsafeMutablePointer<Float>,
+                           output: UnsafeMutablePointer<Float>) {
+        normalize(residual, rows: rows, weight: weights.outputNorm, into: normed)
+        logits(hidden: normed, rows: rows, output: output)
     }
 
     private func normalize(_ x: UnsafePointer<Float>, rows: Int, weight: [Float], into out: UnsafeMutablePointer<Float>) {

@@ -574,6 +574,215 @@ for token_id, position in zip(prompt_ids[1:], choice.model_extra["prompt_logprob
 ```
 
 """##),
+        Chapter(file: "09-research-instruments.md", markdown: ##"""
+## Research instruments
+
+BaseServe runs local models on its own engine, so it can report what only the
+engine sees: the entropy of every next-token distribution, the residual stream
+between blocks, the logit lens, and a fingerprint that says exactly what
+computed a number; and it can steer the residual stream as it runs. They are computed in float32 on the
+same path as every other request, and checked against an independent float64
+implementation. They work on local models only (`capabilities.kind` is
+`local` in `/v1/models`): asking for one on an upstream model is a 400
+`invalid_request` whose `param` names the field.
+
+With the `openai` package, pass the fields through `extra_body`; the extra
+response fields are attributes of the result. None of them works with
+`stream`. A request with activations, steering or the logit lens evaluates
+every position itself (it never reuses prompt blocks from the prefix cache).
+
+### Entropy
+
+`return_entropy: true` adds, to each choice:
+
+| field | meaning |
+|---|---|
+| `prompt_entropy` | one entry per prompt token, aligned with `prompt_logprobs`: null at position 0 (no context), then the entropy of the distribution that predicted the token |
+| `logprobs.entropies` | aligned with `logprobs.tokens`: one per generated token (with `echo`, the prompt's entries first) |
+
+Entropies are in nats, over the whole vocabulary, at temperature 1 (the
+prompt's at `prompt_logprobs_temperature`, when set). Not available with
+`stream`.
+
+```python
+import os
+import openai
+
+client = openai.OpenAI(base_url="http://127.0.0.1:8000/v1", api_key=os.environ["BASESERVE_KEY"])
+c = client.completions.create(model="smollm2-135m-instruct", prompt="The capital of France is",
+                              max_tokens=4, temperature=0, logprobs=0,
+                              extra_body={"return_entropy": True})
+choice = c.choices[0]
+print("prompt:", [None if h is None else round(h, 2) for h in choice.prompt_entropy])
+for token, h in zip(choice.logprobs.tokens, choice.logprobs.entropies):
+    print(f"{token!r}: {h:.2f} nats")
+```
+
+### Activations
+
+`output_residual_stream: true` captures every layer, or give a list of layer
+indices. Layer `i` is the residual stream after block `i` (0-based), before
+the final norm. The choice gains `activations.residual_stream`:
+
+| field | meaning |
+|---|---|
+| `layers` | the layers captured, in the order asked |
+| `shape` | `[L, T, H]`: layers, positions, hidden size |
+| `dtype` | `float32` |
+| `data` | base64 of little-endian float32, row-major (layer, then position, then unit) |
+
+T counts every evaluated position: the prompt's tokens, then each generated
+token but the last (the last is returned, never fed back). The server caps
+L × T (`--max-activation-positions`, 262,144 by default), judged from the
+prompt and `max_tokens` before any work: beyond it, a 400 with `param`
+`output_residual_stream`.
+
+```python
+import base64
+import os
+import numpy as np
+import openai
+
+client = openai.OpenAI(base_url="http://127.0.0.1:8000/v1", api_key=os.environ["BASESERVE_KEY"])
+c = client.completions.create(model="smollm2-135m-instruct", prompt="The capital of France is",
+                              max_tokens=3, temperature=0,
+                              extra_body={"output_residual_stream": [0, 15, 29]})
+r = c.choices[0].activations["residual_stream"]
+x = np.frombuffer(base64.b64decode(r["data"]), dtype="<f4").reshape(r["shape"])
+print(r["layers"], x.shape)             # [0, 15, 29] (3, 7, 576): 5 prompt tokens + 2 generated
+print("norm by layer at the last prompt token:", np.linalg.norm(x[:, 4], axis=-1).round(1))
+```
+
+### Steering with a difference-of-means vector
+
+`apply_steering_vectors` takes up to 8 of:
+
+| field | meaning |
+|---|---|
+| `vector` | H numbers, or base64 of little-endian float32 |
+| `layer_indices` | after each of these blocks the vector is added |
+| `scale` | the vector is multiplied by this; `0` gives bit for bit the request without steering |
+| `positions` | optional: positions, or `[start, end)` spans; default every position, prompt and generated |
+
+Steering happens before anything reads the residual stream, so it combines
+with activations, the logit lens, `logprobs`, `prompt_logprobs` and entropy.
+A common recipe: capture one layer on two sets of prompts, take the
+difference of their mean activations, and add it back while generating.
+
+```python
+import base64
+import os
+import numpy as np
+import openai
+
+client = openai.OpenAI(base_url="http://127.0.0.1:8000/v1", api_key=os.environ["BASESERVE_KEY"])
+MODEL, LAYER = "smollm2-135m-instruct", 15
+
+def mean_activation(prompts):
+    rows = []
+    for p in prompts:
+        c = client.completions.create(model=MODEL, prompt=p, max_tokens=0, echo=True,
+                                      extra_body={"output_residual_stream": [LAYER]})
+        r = c.choices[0].activations["residual_stream"]
+        rows.append(np.frombuffer(base64.b64decode(r["data"]), dtype="<f4").reshape(r["shape"])[0].mean(axis=0))
+    return np.mean(rows, axis=0)
+
+vector = mean_activation(["I love this, it is wonderful.", "What a great and happy day!"]) \
+       - mean_activation(["I hate this, it is terrible.", "What an awful and sad day!"])
+prompt = "My opinion of the film is that it was"
+for scale in [0, 4]:
+    c = client.completions.create(model=MODEL, prompt=prompt, max_tokens=8, temperature=0, extra_body={
+        "apply_steering_vectors": [{"vector": base64.b64encode(vector.astype("<f4").tobytes()).decode(),
+                                    "layer_indices": [LAYER], "scale": scale}]})
+    print(scale, repr(c.choices[0].text))
+```
+
+### Logit lens
+
+`logit_lens: {"layers": [...], "top_k": k}` (k defaults to 5) reads each
+listed layer's residual stream as if the network ended there: the top-k of
+log-softmax(output(norm(residual))) at every prompt position, as
+`choices[i].logit_lens = {"<layer>": [null, {...}, ...]}`, each entry in
+`prompt_logprobs`' format (keyed by token id, with `logprob`, `rank` and
+`decoded_token`; the prompt's actual next token appended when it is not among
+the top-k).
+
+```python
+import os
+import openai
+
+client = openai.OpenAI(base_url="http://127.0.0.1:8000/v1", api_key=os.environ["BASESERVE_KEY"])
+c = client.completions.create(model="smollm2-135m-instruct", prompt="The capital of France is Paris",
+                              max_tokens=1, extra_body={"logit_lens": {"layers": [10, 20, 29], "top_k": 3}})
+for layer, positions in c.choices[0].logit_lens.items():
+    last = positions[-1]  # what each layer predicts for the last token, " Paris"
+    best = sorted(last.values(), key=lambda e: e["rank"])
+    print(layer, [(e["decoded_token"], round(e["logprob"], 2), e["rank"]) for e in best])
+```
+
+### Steered scoring
+
+`apply_steering_vectors` works on `/v1/score` too: every item is scored with
+the vectors added, so you can ask how steering changes the likelihood of a
+continuation.
+
+### Perplexity of a long text
+
+`/v1/score` with `{"text": …, "rolling": {"window": W, "stride": S}}` scores a
+text of any length, longer than the model's context if need be, as Hugging
+Face's strided-perplexity guide does: windows of W tokens start every S tokens
+(S < W), each scoring the tokens no earlier window scored, with the rest of
+the window as their context. Every token but the first is scored once, with at
+least W − S tokens before it. The one entry of `data` has `token_logprobs`
+(null first), `tokens`, `token_ids`, the total `logprob`, `num_tokens`,
+`perplexity` = exp(−logprob / num_tokens) and the number of `windows`.
+
+```python
+import os
+import httpx
+
+text = " ".join(f"Line {i}: the quick brown fox jumps over the lazy dog." for i in range(60))
+reply = httpx.post("http://127.0.0.1:8000/v1/score",
+                   headers={"Authorization": f"Bearer {os.environ['BASESERVE_KEY']}"},
+                   json={"model": "smollm2-135m-instruct", "text": text,
+                         "rolling": {"window": 256, "stride": 128}},
+                   timeout=300)
+reply.raise_for_status()
+result = reply.json()["data"][0]
+print(result["num_tokens"], "tokens in", result["windows"], "windows: perplexity", round(result["perplexity"], 3))
+```
+
+### Reproducibility: `system_fingerprint`
+
+Every response from a local model carries `system_fingerprint`, such as
+`engine1-avx512-sha256:…`: the engine's numerics version, the SIMD level its
+kernels run at (AVX-512, AVX2 and portable kernels add in different orders)
+and the SHA-256 of the model file. Record it with your results: numbers from
+two different fingerprints were not computed the same way.
+
+With equal fingerprints, the same request computed the same way gives
+bit-identical numbers every time. Two things can move its last digits (about
+1e-5, never a greedy token in our tests): other requests sharing its steps,
+which change the shape of the forward passes its tokens are computed in, and
+prompt blocks reused from the prefix cache. Requests with `prompt_logprobs`,
+activations, steering or the logit lens always compute their prompt whole; for
+bit-for-bit comparisons of anything else, ask the operator for a server
+started with `--no-prefix-cache` and send one request at a time.
+
+```python
+import os
+import openai
+
+client = openai.OpenAI(base_url="http://127.0.0.1:8000/v1", api_key=os.environ["BASESERVE_KEY"])
+ask = dict(model="smollm2-135m-instruct", prompt="In 1969, Neil Armstrong became the first person to",
+           max_tokens=0, echo=True, logprobs=1, extra_body={"prompt_logprobs": 1})
+a, b = client.completions.create(**ask), client.completions.create(**ask)
+print(a.system_fingerprint)
+assert a.system_fingerprint == b.system_fingerprint
+assert a.choices[0].logprobs.token_logprobs == b.choices[0].logprobs.token_logprobs
+```
+
+"""##),
         Chapter(file: "10-workbench.md", markdown: ##"""
 ## The Workbench
 
