@@ -171,11 +171,12 @@ public final class LocalBackend: Backend {
             presencePenalty: request.presencePenalty, frequencyPenalty: request.frequencyPenalty,
             repetitionPenalty: request.repetitionPenalty, logitBias: request.logitBias,
             allowedTokenIds: request.allowedTokenIds.map(Set.init))
-        let job = CompletionJob(
+        var job = CompletionJob(
             prompt: prompt.tokens, promptLogprobs: request.promptLogprobs, maxTokens: prompt.maxTokens,
             logprobs: request.logprobs, sampling: sampling, stopTokenIds: Set(request.stopTokenIds),
             ignoreEOS: request.ignoreEOS, minTokens: request.minTokens,
             promptLogprobsTemperature: request.promptLogprobsTemperature)
+        job.priority = request.priority == .batch ? .batch : .interactive
         if request.promptLogprobs == nil {
             out.yield(.prompt(choice: choice, tokenIds: prompt.tokens, tokenTexts: prompt.tokens.map(text), text: prompt.text, logprobs: nil))
         }
@@ -280,7 +281,8 @@ public final class LocalBackend: Backend {
         for group in groups {
             let continuations = group.members.map { prepared[$0].continuation }
             // A request whose client went away is cancelled: its jobs stop at the next step.
-            guard let result = await engine.scoreContinuations(context: group.context, continuations: continuations, topK: topK) else {
+            guard let result = await engine.scoreContinuations(context: group.context, continuations: continuations, topK: topK,
+                                                                 priority: request.priority == .batch ? .batch : .interactive) else {
                 throw CancellationError()
             }
             // Without prefix reuse each continuation is evaluated after its own copy of the context.

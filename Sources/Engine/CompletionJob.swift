@@ -18,6 +18,8 @@ public struct CompletionJob: Sendable {
     public var ignoreEOS: Bool
     /// End-of-sequence and stop tokens cannot be generated before this many tokens.
     public var minTokens: Int
+    /// A batch line waits behind every interactive job for admission.
+    public var priority: JobPriority = .interactive
 
     public init(
         prompt: [Int], promptLogprobs: Int? = nil, maxTokens: Int = 16, logprobs: Int? = nil,

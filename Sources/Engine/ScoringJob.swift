@@ -11,11 +11,14 @@ public struct ScoringJob: Sendable {
     public var continuation: [Int]
     /// Alternatives to report at each continuation position.
     public var topK: Int
+    /// A batch line waits behind every interactive job for admission.
+    public var priority: JobPriority = .interactive
 
-    public init(context: [Int], continuation: [Int], topK: Int = 0) {
+    public init(context: [Int], continuation: [Int], topK: Int = 0, priority: JobPriority = .interactive) {
         precondition(!context.isEmpty, "a scored continuation needs at least one token of context")
         self.context = context
         self.continuation = continuation
         self.topK = topK
+        self.priority = priority
     }
 }
