@@ -24,9 +24,18 @@ struct ScoreController {
     }
 
     private func score(body: JSON, context: APIRequestContext) async throws -> Response {
-        let f = try FieldReader(body: body, fields: .score)
-        let backend = try models.resolve(try f.string("model"), principal: context.record.principal)
+        let (f, backend, parsed) = try parse(body: body, principal: context.record.principal)
+        var scoreRequest = parsed
+        scoreRequest.priority = context.record.priority
         context.record.setModel(backend.descriptor.name)
+        try await context.record.waitForTurn(in: queues, metrics: metrics)
+        return try await run(f, backend, scoreRequest, context: context)
+    }
+
+    /// Reads and validates a body, as the route and a batch's validation both do.
+    func parse(body: JSON, principal: Principal?) throws -> (FieldReader, any Backend, ScoreRequest) {
+        let f = try FieldReader(body: body, fields: .score)
+        let backend = try models.resolve(try f.string("model"), principal: principal)
 
         var items: [ScoreRequest.Item] = []
         if let list = f.value("items") {
@@ -66,7 +75,10 @@ struct ScoreController {
         var scoreRequest = ScoreRequest(items: items)
         scoreRequest.addSpecialTokens = try f.bool("add_special_tokens") ?? true
         scoreRequest.topLogprobs = try f.int("top_logprobs", in: 0...configuration.maxLogprobs) ?? 0
-        try await context.record.waitForTurn(in: queues, metrics: metrics)
+        return (f, backend, scoreRequest)
+    }
+
+    private func run(_ f: FieldReader, _ backend: any Backend, _ scoreRequest: ScoreRequest, context: APIRequestContext) async throws -> Response {
         try await context.record.reserveTokens(WorstCaseTokens.score(scoreRequest, maxModelLength: backend.descriptor.maxModelLength))
         // Scoring runs to its end in a task of its own, even when the client
         // leaves: its work is bounded by the request, and every token it
