@@ -219,3 +219,63 @@ def test_cancel_stops_claiming_and_expiry_keeps_what_ran(tmp_path):
     finally:
         server.stop()
 
+
+def test_a_members_batch_is_billed_to_its_key_and_shown_on_the_batches_page(batch_server):
+    from selenium.webdriver.common.by import By
+    from test_access_flow import PASSWORD, _browser, click, fill, shot, submit
+    from test_budgets import admin
+
+    server = batch_server
+    server.db = "sqlite"
+    link = admin(server, "invite", "--email", "batcher@lab.test").strip().splitlines()[-1]
+    browser = _browser()
+    try:
+        browser.get(link)
+        fill(browser, name="Bea", password=PASSWORD, confirm=PASSWORD)
+        submit(browser, "/invite/" + link.rsplit("/", 1)[1])
+        fill(browser, **{"key-name": "batch runs"})
+        submit(browser, "/dashboard/keys")
+        key = browser.find_element(By.ID, "new-key").text.strip()
+        key_id = key.split("_")[1]
+        # Room for the two short requests, never for the long one's worst case.
+        admin(server, "key-budget", key_id, "--daily", "40")
+        member = openai.OpenAI(base_url=server.base + "/v1", api_key=key, max_retries=0, timeout=120)
+        lines = [{"custom_id": "short-1", "method": "POST", "url": "/v1/completions",
+                  "body": {"model": MODEL, "prompt": "Hi", "max_tokens": 4, "temperature": 0}},
+                 {"custom_id": "long", "method": "POST", "url": "/v1/completions",
+                  "body": {"model": MODEL, "prompt": "Hi", "max_tokens": 100, "temperature": 0}},
+                 {"custom_id": "short-2", "method": "POST", "url": "/v1/completions",
+                  "body": {"model": MODEL, "prompt": "Hello", "max_tokens": 4, "temperature": 0}}]
+        file = upload(member, lines)
+        # Another member's (here: the operator's) files and batches are not there.
+        with pytest.raises(openai.NotFoundError):
+            client_for(server).files.retrieve(file.id)
+        batch = member.batches.create(input_file_id=file.id, endpoint="/v1/completions", completion_window="24h")
+        done = wait_for(member, batch.id, {"completed", "failed", "expired"})
+        assert done.status == "completed" and (done.request_counts.completed, done.request_counts.failed) == (2, 1), done
+        assert [line["custom_id"] for line in results(member, done.output_file_id)] == ["short-1", "short-2"]
+        [refused] = results(member, done.error_file_id)
+        assert refused["custom_id"] == "long" and refused["response"]["status_code"] == 429
+        assert refused["response"]["body"]["error"]["code"] == "budget_exceeded"
+        listing = admin(server, "batches", "--member", "batcher@lab.test")
+        assert done.id in listing and "3/3 100%" in listing, listing
+
+        browser.get(server.base + "/dashboard/batches")
+        page = browser.page_source
+        assert done.id in page and "completed" in page and "100% of 3" in page
+        assert browser.find_element(By.LINK_TEXT, "output").get_attribute("href").endswith(done.output_file_id)
+        assert browser.find_element(By.LINK_TEXT, "errors").get_attribute("href").endswith(done.error_file_id)
+        shot(browser, "sqlite", "batches-01-member-page")
+
+        admin(server, "key-budget", key_id, "--daily", "none")
+        long_lines = [generation(i, max_tokens=64) for i in range(30)]
+        running = member.batches.create(input_file_id=upload(member, long_lines).id, endpoint="/v1/completions",
+                                        completion_window="24h")
+        browser.get(server.base + "/dashboard/batches")
+        click(browser, "//button[normalize-space()='Cancel']")
+        assert member.batches.retrieve(running.id).status in ("cancelling", "cancelled")
+        shot(browser, "sqlite", "batches-02-cancelled")
+        browser.get(server.base + "/admin/batches")
+        assert "Admins only" in browser.page_source
+    finally:
+        browser.quit()

@@ -650,7 +650,9 @@ answers too. In both cases the lines that never ran are in the error file with
 files (others' are `404`). A file holds at most 50,000 requests and 200 MB
 unless the server sets `--max-batch-file-lines` / `--max-batch-file-bytes`.
 `client.batches.list(limit=20, after=…)` pages through your batches, newest
-first. Admins list everyone's, with their progress, with
+first. The dashboard's *Batches* page shows your batches with a progress
+bar, their counts, links to download the output and error files, and a
+*Cancel* button; admins see everyone's under *All batches*, or with
 `baseserve admin batches`.
 
 """##),
