@@ -5,7 +5,8 @@
   bench/batch-throughput.py [--lines 2000] [--threads 2] [--clients 8]
 
 A scoring workload of --lines requests to /v1/score (a ~40-token context and
-two short continuations each) is run twice on one fresh server:
+two short continuations each) is run twice, each time on a fresh server (so
+neither finds the other's contexts in the prefix cache):
 - direct: the same bodies POSTed to /v1/score by --clients concurrent clients;
 - batch:  one JSONL file uploaded to /v1/files, one /v1/batches batch, polled
           until completed (the server's runner at its --batch-concurrency,
@@ -108,14 +109,18 @@ def main():
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
     work = bodies(args.lines)
-    with tempfile.TemporaryDirectory() as data_dir:
-        proc, base = start(args.threads, args.clients, data_dir)
-        try:
-            direct_seconds = direct(base, work, args.clients)
-            batch_seconds = batch(base, work)
-        finally:
-            proc.terminate()
-            proc.wait()
+    # Each run on a fresh server: the second would otherwise find every
+    # context in the first's prefix cache.
+    def fresh(run):
+        with tempfile.TemporaryDirectory() as data_dir:
+            proc, base = start(args.threads, args.clients, data_dir)
+            try:
+                return run(base)
+            finally:
+                proc.terminate()
+                proc.wait()
+    direct_seconds = fresh(lambda base: direct(base, work, args.clients))
+    batch_seconds = fresh(lambda base: batch(base, work))
     d, b = args.lines / direct_seconds, args.lines / batch_seconds
     print(f"{'workload':<34} {'seconds':>8} {'requests/s':>11}")
     print(f"{'/v1/score, ' + str(args.clients) + ' clients':<34} {direct_seconds:8.1f} {d:11.1f}")
