@@ -158,6 +158,6 @@ let package = Package(
         ),
         // The same store suite against SQLite always, and PostgreSQL when
         // BASESERVE_TEST_POSTGRES_URL is set.
-        .testTarget(name: "AccessTests", dependencies: ["Access"]),
+        .testTarget(name: "AccessTests", dependencies: ["Access", "API"]),
     ]
 )

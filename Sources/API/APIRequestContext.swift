@@ -1,3 +1,4 @@
+import Backends
 import Foundation
 import Hummingbird
 import Logging
@@ -13,6 +14,13 @@ public struct APIRequestContext: RequestContext {
     public init(source: Source) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress?.ipAddress
+    }
+
+    /// A context for a request the server makes of itself (a batch line):
+    /// there is no connection behind it.
+    init(internalLogger logger: Logger) {
+        coreContext = .init(source: InternalRequestSource(logger: logger))
+        remoteAddress = nil
     }
 
     /// Bodies are read by the handlers with the server's own limit.
@@ -32,6 +40,7 @@ public final class RequestRecord: @unchecked Sendable {
     private var _workload: Workload?
     private var _queueSlot: QueueSlot?
     private var _queueMilliseconds: Int?
+    private var _priority = RequestPriority.interactive
 
     func setPrincipal(_ p: Principal) { lock.withLock { _principal = p } }
     /// What the `x-ratelimit-*` headers of the answer say: set at admission,
@@ -45,6 +54,8 @@ public final class RequestRecord: @unchecked Sendable {
         }
     }
     func setModel(_ m: String) { lock.withLock { _model = m } }
+    /// A batch line's request waits behind people's requests at the engine.
+    func setPriority(_ p: RequestPriority) { lock.withLock { _priority = p } }
     func setUser(_ u: String) { lock.withLock { _user = u } }
     func setRequestID(_ id: String, workload: Workload?) {
         lock.withLock {
@@ -78,6 +89,7 @@ public final class RequestRecord: @unchecked Sendable {
 
     public var principal: Principal? { lock.withLock { _principal } }
     public var model: String? { lock.withLock { _model } }
+    public var priority: RequestPriority { lock.withLock { _priority } }
     /// The request's `user` field, as the client gave it.
     public var user: String? { lock.withLock { _user } }
     public var promptTokens: Int { lock.withLock { _promptTokens } }
@@ -89,4 +101,9 @@ public final class RequestRecord: @unchecked Sendable {
     public var workload: Workload? { lock.withLock { _workload } }
     /// Milliseconds spent waiting for a turn; nil for routes that do not queue.
     public var queueMilliseconds: Int? { lock.withLock { _queueMilliseconds } }
+}
+
+/// The source of a request the server makes of itself: only a logger.
+struct InternalRequestSource: RequestContextSource {
+    let logger: Logger
 }

@@ -28,6 +28,8 @@ public struct ServerConfiguration: Sendable {
     public var keyQueue: Int
     /// The most layers × positions one request may capture (`output_residual_stream`).
     public var maxActivationPositions = 262_144
+    /// The Batch API's file limits and runner settings.
+    public var batches = BatchSettings()
 
     public init(host: String = "127.0.0.1", port: Int = 8000, maxLogprobs: Int = 20, maxBodyBytes: Int = 16 << 20,
                 version: String = BaseServeVersion.current, cancelOnDisconnect: Bool = true,
@@ -60,6 +62,7 @@ public enum BaseServeVersion {
 /// `addRoutes` adds routes of layers above the API (the web pages).
 public func buildRouter(models: ModelRegistry, authenticator: (any APIKeyAuthenticator)?, configuration: ServerConfiguration,
                         metrics: ServerMetrics, state: ServerState = ServerState(), logger: Logger,
+                        batchStore: (any BatchStore)? = nil,
                         addRoutes: (Router<APIRequestContext>) -> Void = { _ in }) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
     let known = KnownRoutes()
@@ -101,6 +104,7 @@ public func buildRouter(models: ModelRegistry, authenticator: (any APIKeyAuthent
     tokenizer.addProtectedRoutes(to: protected)
     CompletionsController(models: models, configuration: configuration, metrics: metrics, queues: queues).addRoutes(to: v1)
     ScoreController(models: models, configuration: configuration, metrics: metrics, queues: queues).addRoutes(to: v1)
+    if let batchStore { addBatchRoutes(to: v1, store: batchStore, models: models, configuration: configuration, metrics: metrics, queues: queues) }
     v1.get("models") { _, context in
         let data: [JSON] = models.visible(to: context.record.principal).map {
             ModelListing.entry($0.descriptor, maxLogprobs: configuration.maxLogprobs)
@@ -116,9 +120,10 @@ public func buildRouter(models: ModelRegistry, authenticator: (any APIKeyAuthent
 /// The whole application, ready to `runService()`.
 public func buildApplication(models: ModelRegistry, authenticator: (any APIKeyAuthenticator)?, configuration: ServerConfiguration,
                              metrics: ServerMetrics = ServerMetrics(), state: ServerState = ServerState(),
-                             logger: Logger, addRoutes: (Router<APIRequestContext>) -> Void = { _ in }) -> some ApplicationProtocol {
+                             logger: Logger, batchStore: (any BatchStore)? = nil,
+                             addRoutes: (Router<APIRequestContext>) -> Void = { _ in }) -> some ApplicationProtocol {
     let router = buildRouter(models: models, authenticator: authenticator, configuration: configuration, metrics: metrics,
-                             state: state, logger: logger, addRoutes: addRoutes)
+                             state: state, logger: logger, batchStore: batchStore, addRoutes: addRoutes)
     let limits = configuration.connections
     let connections = OpenConnections(limit: limits.maxConnections, logger: logger)
     // A guard per connection (the closure runs for each one) enforces the

@@ -12,17 +12,25 @@ public struct Principal: Sendable, Equatable {
     /// Requests of this key that may run at once (the key's or its member's
     /// override); nil: the server's `--key-concurrency`.
     public var maxConcurrency: Int?
+    /// Whose files and batches this key sees: its member's id (nil for
+    /// operators' keys, which share the owner `operator`).
+    public var memberID: String?
+    /// The key's id, which a batch it creates is billed to (nil for operators' keys).
+    public var keyID: String?
 
-    public init(name: String, allowedModels: Set<String>? = nil, account: (any RequestAccount)? = nil, maxConcurrency: Int? = nil) {
+    public init(name: String, allowedModels: Set<String>? = nil, account: (any RequestAccount)? = nil, maxConcurrency: Int? = nil,
+                memberID: String? = nil, keyID: String? = nil) {
         self.name = name
         self.allowedModels = allowedModels
         self.account = account
         self.maxConcurrency = maxConcurrency
+        self.memberID = memberID
+        self.keyID = keyID
     }
 
     public static func == (a: Principal, b: Principal) -> Bool {
         a.name == b.name && a.allowedModels == b.allowedModels && (a.account == nil) == (b.account == nil)
-            && a.maxConcurrency == b.maxConcurrency
+            && a.maxConcurrency == b.maxConcurrency && a.memberID == b.memberID && a.keyID == b.keyID
     }
 }
 

@@ -33,6 +33,7 @@ struct CompletionsController {
         backendRequest.instruments = try parameters.instrumentParameters.resolve(model: model)
         backendRequest.maxActivationPositions = configuration.maxActivationPositions
         if backendRequest.truncatePromptTokens == -1 { backendRequest.truncatePromptTokens = model.maxModelLength }
+        backendRequest.priority = context.record.priority
         // A stream keeps its slot until its last byte: the request log releases it.
         try await context.record.waitForTurn(in: queues, metrics: metrics)
         try await context.record.reserveTokens(WorstCaseTokens.completion(backendRequest, maxModelLength: model.maxModelLength))

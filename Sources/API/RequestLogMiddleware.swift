@@ -32,8 +32,8 @@ struct RequestLogMiddleware: RouterMiddleware {
         let method = request.method.rawValue
         let path = request.uri.path
         let body = response.body
-        // Usage is recorded inside the body writer, after the last byte of the
-        // body and before the response ends, so nothing served goes unrecorded.
+        // A stream's usage is recorded inside the body writer, after its last byte
+        // and before the response ends, so nothing served goes unrecorded.
         let finish: @Sendable (_ status: Int) async -> Void = { status in
             let elapsed = ContinuousClock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -69,6 +69,15 @@ struct RequestLogMiddleware: RouterMiddleware {
             return response
         }
         let status = response.status.code
+        if body.contentLength != nil {
+            // A body known in full (everything but a stream) is recorded before it is
+            // written: with a Content-Length the client has its answer as soon as the
+            // last byte is out, possibly before the writer returns, and a client that
+            // holds its answer must find its request in the usage (a burst of refused
+            // requests counted at once, a budget read right after a call).
+            await finish(status)
+            return response
+        }
         response.body = ResponseBody(contentLength: body.contentLength) { writer in
             do {
                 try await body.write(writer)

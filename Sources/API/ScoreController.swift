@@ -24,25 +24,47 @@ struct ScoreController {
     }
 
     private func score(body: JSON, context: APIRequestContext) async throws -> Response {
+        var parsed = try parse(body: body, principal: context.record.principal)
+        parsed.request.priority = context.record.priority
+        context.record.setModel(parsed.backend.descriptor.name)
+        var rollingTokens: [Int] = []
+        if let rolling = parsed.rolling {
+            rollingTokens = try await parsed.backend.tokenize(parsed.rollingText, addSpecialTokens: try parsed.fields.bool("add_special_tokens") ?? true)
+            guard rollingTokens.count >= 2 else {
+                throw APIError.invalid("`text` must be at least two tokens long: the first has no context to be scored in.", param: "text")
+            }
+            parsed.request.items = rolling.items(rollingTokens)
+        }
+        try await context.record.waitForTurn(in: queues, metrics: metrics)
+        return try await run(parsed, rollingTokens: rollingTokens, context: context)
+    }
+
+    /// A `/v1/score` body read and validated: what the route runs and a batch checks.
+    struct ParsedScore {
+        let fields: FieldReader
+        let backend: any Backend
+        var request: ScoreRequest
+        /// Rolling perplexity: the windows are formed once `rollingText` is tokenized.
+        let rolling: RollingPerplexity?
+        let rollingText: String
+    }
+
+    /// Reads and validates a body, as the route and a batch's validation both do.
+    func parse(body: JSON, principal: Principal?) throws -> ParsedScore {
         let f = try FieldReader(body: body, fields: .score)
-        let backend = try models.resolve(try f.string("model"), principal: context.record.principal)
-        context.record.setModel(backend.descriptor.name)
+        let backend = try models.resolve(try f.string("model"), principal: principal)
         let instruments = try InstrumentParameters(f, maxLogprobs: configuration.maxLogprobs)
         let rolling = try f.value("rolling").map { try RollingPerplexity($0, maxModelLength: backend.descriptor.maxModelLength) }
         try InstrumentGuard.check(instruments.fields + (rolling == nil ? [] : ["rolling"]), model: backend.descriptor)
         let steering = try instruments.resolve(model: backend.descriptor).steering
 
         var items: [ScoreRequest.Item] = []
-        var rollingTokens: [Int] = []
-        if let rolling {
+        var rollingText = ""
+        if rolling != nil {
             guard let text = try f.string("text") else {
                 throw APIError.invalid("`rolling` scores `text`: give the text to score.", param: "text")
             }
-            rollingTokens = try await backend.tokenize(text, addSpecialTokens: try f.bool("add_special_tokens") ?? true)
-            guard rollingTokens.count >= 2 else {
-                throw APIError.invalid("`text` must be at least two tokens long: the first has no context to be scored in.", param: "text")
-            }
-            items = rolling.items(rollingTokens)
+            rollingText = text
         } else if f.value("text") != nil {
             throw APIError.invalid("`text` is scored with `rolling` {window, stride}; to score a continuation send `context` and `continuations`.",
                                    param: "text")
@@ -85,7 +107,11 @@ struct ScoreController {
         // A rolling text is tokenized already, BOS included where the model wants it.
         scoreRequest.addSpecialTokens = rolling == nil ? try f.bool("add_special_tokens") ?? true : false
         scoreRequest.topLogprobs = try f.int("top_logprobs", in: 0...configuration.maxLogprobs) ?? 0
-        try await context.record.waitForTurn(in: queues, metrics: metrics)
+        return ParsedScore(fields: f, backend: backend, request: scoreRequest, rolling: rolling, rollingText: rollingText)
+    }
+
+    private func run(_ parsed: ParsedScore, rollingTokens: [Int], context: APIRequestContext) async throws -> Response {
+        let (f, backend, scoreRequest) = (parsed.fields, parsed.backend, parsed.request)
         try await context.record.reserveTokens(WorstCaseTokens.score(scoreRequest, maxModelLength: backend.descriptor.maxModelLength))
         // Scoring runs to its end in a task of its own, even when the client
         // leaves: its work is bounded by the request, and every token it
@@ -115,7 +141,7 @@ struct ScoreController {
             }
             return .object(members)
         }
-        if rolling != nil {
+        if parsed.rolling != nil {
             let first = try await backend.detokenize([rollingTokens[0]], skipSpecialTokens: false)
             results = [RollingPerplexity.result(tokens: rollingTokens, firstText: first, scores: result, returnIds: returnIds)]
         }

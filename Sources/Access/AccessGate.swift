@@ -35,7 +35,7 @@ public struct AccessGate: APIKeyAuthenticator {
         if found.key.pausedAt != nil { throw Self.paused(found.key) }
         return Principal(name: found.key.displayPrefix, allowedModels: found.limits.allowedModels.map(Set.init),
                          account: MemberAccount(store: store, authentication: found, logger: logger),
-                         maxConcurrency: found.maxConcurrency)
+                         maxConcurrency: found.maxConcurrency, memberID: found.member.id, keyID: found.key.id)
     }
 
     /// The 401 for a paused key: it is known and its secret right, but it may

@@ -13,6 +13,8 @@ public struct CompletionRequest: Sendable, Equatable {
     /// One or more prompts; each gets `n` choices, numbered prompt-major.
     public var prompts: [PromptInput]
     public var n: Int = 1
+    /// A batch line waits behind people's requests for the engine.
+    public var priority: RequestPriority = .interactive
     /// Tokens to generate; nil means as many as the context leaves.
     public var maxTokens: Int? = 16
     /// The choice's text starts with the prompt, and its logprobs cover the prompt.
@@ -152,7 +154,16 @@ public struct ScoreRequest: Sendable, Equatable {
     public var topLogprobs: Int = 0
     /// Steered scoring: these vectors are added while every item is evaluated.
     public var steering: [SteeringVector] = []
+    /// A batch line waits behind people's requests for the engine.
+    public var priority: RequestPriority = .interactive
     public init(items: [Item]) { self.items = items }
+}
+
+/// Who waits for whom at the engine: requests people send (`interactive`)
+/// are admitted before batch lines. Upstream servers have their own queues.
+public enum RequestPriority: Sendable, Equatable {
+    case interactive
+    case batch
 }
 
 public struct ScoreResult: Sendable, Equatable {

@@ -193,6 +193,7 @@ public final class LocalBackend: Backend {
             promptLogprobsTemperature: request.promptLogprobsTemperature)
         job.returnEntropy = request.returnEntropy
         job.instruments = request.instruments
+        job.priority = request.priority == .batch ? .batch : .interactive
         if job.promptLogprobs == nil {
             out.yield(.prompt(choice: choice, tokenIds: prompt.tokens, tokenTexts: prompt.tokens.map(text), text: prompt.text, logprobs: nil))
         }
@@ -301,7 +302,8 @@ public final class LocalBackend: Backend {
             let continuations = group.members.map { prepared[$0].continuation }
             // A request whose client went away is cancelled: its jobs stop at the next step.
             guard let result = await engine.scoreContinuations(context: group.context, continuations: continuations, topK: topK,
-                                                               steering: request.steering) else {
+                                                               steering: request.steering,
+                                                               priority: request.priority == .batch ? .batch : .interactive) else {
                 throw CancellationError()
             }
             // Without prefix reuse each continuation is evaluated after its own copy of the context.

@@ -71,6 +71,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Requests of one API key that may wait for a turn beyond the running ones (more: 429 queue_full).")
     var keyQueue = 64
     @Option(name: .long, help: "Days to keep per-request usage rows (daily totals are kept).") var usageRetentionDays = 90
+    @Option(name: .long, help: "Largest file /v1/files takes, in bytes (larger: 413).") var maxBatchFileBytes = 200_000_000
+    @Option(name: .long, help: "Most requests (lines) one batch file may hold.") var maxBatchFileLines = 50_000
+    @Option(name: .long, help: "Batch lines this process runs at once, after interactive requests (0: none; other servers on the database run them).")
+    var batchConcurrency = 8
+    @Option(name: .long, help: "Seconds a running batch line's lease lasts; a line whose process died is run again after it lapses.")
+    var batchLeaseSeconds = 30.0
+    @Option(name: .long, help: ArgumentHelp("Seconds a batch's completion_window \"24h\" lasts on this server: 86400, or less to test expiry.",
+                                            valueName: "seconds"))
+    var batchWindowSeconds = 86_400.0
     @Option(name: .long, help: ArgumentHelp(
         "Monthly token budget (prompt plus completion, per UTC month) of each member without one of their own.",
         valueName: "tokens")) var monthlyTokenBudget: Int?
@@ -93,6 +102,11 @@ struct ServeCommand: AsyncParsableCommand {
         if let metricsTokenOption { guard !metricsTokenOption.isEmpty else { throw ValidationError("--metrics-token must not be empty") } }
         guard keyConcurrency >= 1 else { throw ValidationError("--key-concurrency must be at least 1") }
         guard keyQueue >= 0 else { throw ValidationError("--key-queue must be at least 0") }
+        guard maxBatchFileBytes >= 1 else { throw ValidationError("--max-batch-file-bytes must be at least 1") }
+        guard maxBatchFileLines >= 1 else { throw ValidationError("--max-batch-file-lines must be at least 1") }
+        guard (0...1024).contains(batchConcurrency) else { throw ValidationError("--batch-concurrency must be between 0 and 1024") }
+        guard batchLeaseSeconds >= 1 else { throw ValidationError("--batch-lease-seconds must be at least 1") }
+        guard batchWindowSeconds >= 1, batchWindowSeconds <= 86_400 else { throw ValidationError("--batch-window-seconds must be between 1 and 86400") }
         guard usageRetentionDays >= 1 else { throw ValidationError("--usage-retention-days must be at least 1") }
         if let monthlyTokenBudget, monthlyTokenBudget < 1 { throw ValidationError("--monthly-token-budget must be at least 1") }
         if noAuth && !apiKey.isEmpty { throw ValidationError("--no-auth and --api-key contradict each other") }
@@ -171,14 +185,18 @@ struct ServeCommand: AsyncParsableCommand {
                                                 maxScoreContinuations: maxScoreContinuations,
                                                 keyConcurrency: keyConcurrency, keyQueue: keyQueue)
         configuration.maxActivationPositions = maxActivationPositions
+        configuration.batches = BatchSettings(maxFileBytes: maxBatchFileBytes, maxFileLines: maxBatchFileLines,
+                                              windowSeconds: batchWindowSeconds, concurrency: batchConcurrency,
+                                              leaseSeconds: batchLeaseSeconds)
         let state = ServerState()
         let dashboard = DashboardConfiguration(publicURL: publicURL, secureCookies: publicURL.lowercased().hasPrefix("https://"))
         // Keys, and the Workbench's signed-in pages (billed to a key of the member's).
         let authenticator: (any APIKeyAuthenticator)? = noAuth ? nil : WorkbenchGate(
             keys: AccessGate(store: store, operatorKeys: keys, logger: logger), store: store, configuration: dashboard, logger: logger)
+        let metrics = ServerMetrics()
         let app = buildApplication(
             models: ModelRegistry(backends), authenticator: authenticator,
-            configuration: configuration, state: state, logger: logger,
+            configuration: configuration, metrics: metrics, state: state, logger: logger, batchStore: store,
             addRoutes: { addDashboardRoutes(to: $0, store: store, mailer: mailer, configuration: dashboard, logger: logger) })
         let served = backends.map { "\($0.descriptor.name) (max_model_len \($0.descriptor.maxModelLength))" }.joined(separator: ", ")
         let auth = noAuth ? "none (--no-auth, loopback only)"
@@ -190,6 +208,12 @@ struct ServeCommand: AsyncParsableCommand {
                 .init(service: app),
                 .init(service: DrainWatcher(state: state, logger: logger), successTerminationBehavior: .ignore),
                 .init(service: UsagePruner(store: store, retentionDays: usageRetentionDays, logger: logger),
+                      successTerminationBehavior: .ignore),
+                .init(service: BatchRunner(
+                    store: store, principals: noAuth ? nil : BatchKeyPrincipals(store: store, logger: logger),
+                    dispatcher: BatchLineDispatcher(models: ModelRegistry(backends), configuration: configuration, metrics: metrics,
+                                                    settings: configuration.batches, logger: logger),
+                    settings: configuration.batches, logger: logger),
                       successTerminationBehavior: .ignore),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -19,6 +19,7 @@ public func addDashboardRoutes(to router: Router<APIRequestContext>, store: any 
     KeyPages(site: site).addRoutes(to: router)
     UsagePages(site: site).addRoutes(to: router)
     AdminPages(site: site).addRoutes(to: router)
+    BatchPages(site: site).addRoutes(to: router)
     GuidePages(site: site).addRoutes(to: router)
     WorkbenchPages(site: site).addRoutes(to: router)
     FeedbackPages(site: site).addRoutes(to: router)

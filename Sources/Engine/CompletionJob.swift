@@ -23,6 +23,8 @@ public struct CompletionJob: Sendable {
     public var returnEntropy = false
     /// Activation capture, steering and the logit lens (`Instruments`).
     public var instruments = Instruments()
+    /// A batch line waits behind every interactive job for admission.
+    public var priority: JobPriority = .interactive
 
     public init(
         prompt: [Int], promptLogprobs: Int? = nil, maxTokens: Int = 16, logprobs: Int? = nil,

@@ -19,18 +19,21 @@ extension Engine {
     /// its jobs stop at the next step and give their memory back.
     /// `steering` steers every job; steered contexts are not shared through the prefix cache.
     public func scoreContinuations(context: [Int], continuations: [[Int]], topK: Int,
-                                   steering: [SteeringVector] = []) async -> ContinuationScores? {
+                                   steering: [SteeringVector] = [],
+                                   priority: JobPriority = .interactive) async -> ContinuationScores? {
         precondition(!context.isEmpty, "a shared context needs at least one token")
         var cachedTokens = 0
         if reusesPrefixes, continuations.count > 1, steering.isEmpty {
             // The context alone first: it lands in the prefix cache, tail
             // included, and every continuation then starts from it together.
-            let contextRuns = await runScoring([ScoringJob(context: context, continuation: [], topK: topK)])
+            let contextRuns = await runScoring([ScoringJob(context: context, continuation: [], topK: topK, priority: priority)])
             guard case let contextRun?? = contextRuns.first, !Task.isCancelled else { return nil }
             cachedTokens = contextRun.cachedTokens
         }
         let scored = continuations.enumerated().filter { !$0.element.isEmpty }
-        let runs = await runScoring(scored.map { ScoringJob(context: context, continuation: $0.element, topK: topK, steering: steering) })
+        let runs = await runScoring(scored.map {
+            ScoringJob(context: context, continuation: $0.element, topK: topK, steering: steering, priority: priority)
+        })
         var scores = [[PositionScore]](repeating: [], count: continuations.count)
         for ((index, _), run) in zip(scored, runs) {
             guard let run else { return nil }

@@ -96,7 +96,7 @@ public final class Engine: @unchecked Sendable {
     /// stream ends after `.finished`. Cancelling the consuming task, or dropping
     /// the stream, cancels the job and frees its memory at the next step.
     public func submit(_ job: CompletionJob) -> AsyncStream<EngineEvent> {
-        scheduler.stream([SequenceRun(job: job, engine: self)])[0]
+        scheduler.stream([SequenceRun(job: job, engine: self)], priority: job.priority)[0]
     }
 
     /// Queues scoring jobs together (they join the same step when memory
@@ -105,7 +105,7 @@ public final class Engine: @unchecked Sendable {
     /// continuation, nil before the continuation; none without a continuation)
     /// and `.finished`. Cancelling or dropping a stream cancels its job.
     public func submit(_ jobs: [ScoringJob]) -> [AsyncStream<EngineEvent>] {
-        scheduler.stream(jobs.map { SequenceRun(scoring: $0, engine: self) })
+        scheduler.stream(jobs.map { SequenceRun(scoring: $0, engine: self) }, priority: jobs.first?.priority ?? .interactive)
     }
 
     /// Jobs waiting or running on the scheduler.

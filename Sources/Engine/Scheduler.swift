@@ -6,7 +6,7 @@ import Model
 ///
 /// Its loop is schedule → run → post-process: take in newly submitted jobs
 /// and drop those whose consumer went away (their memory given back), admit
-/// waiting jobs in arrival order while their KV memory can be had, then one
+/// waiting jobs (interactive before batch, each in arrival order) while their KV memory can be had, then one
 /// `Engine.step` over every running job (the next token of those generating,
 /// chunks of waiting prompts), whose results go out as events. Only this
 /// thread touches the model, its scratch space and the jobs' caches, so there
@@ -25,11 +25,13 @@ final class Scheduler: @unchecked Sendable {
     final class Job: @unchecked Sendable {
         let sequence: SequenceRun
         let deliver: @Sendable (EngineEvent) -> Void
+        let priority: JobPriority
         private let lock = NSLock()
         private var cancelled = false
 
-        init(sequence: SequenceRun, deliver: @escaping @Sendable (EngineEvent) -> Void) {
+        init(sequence: SequenceRun, priority: JobPriority = .interactive, deliver: @escaping @Sendable (EngineEvent) -> Void) {
             self.sequence = sequence
+            self.priority = priority
             self.deliver = deliver
         }
 
@@ -61,12 +63,12 @@ final class Scheduler: @unchecked Sendable {
 
     /// Queues sequences whose events go to streams; cancelling a stream's
     /// consumer, or dropping the stream, cancels its job.
-    func stream(_ sequences: [SequenceRun]) -> [AsyncStream<EngineEvent>] {
+    func stream(_ sequences: [SequenceRun], priority: JobPriority = .interactive) -> [AsyncStream<EngineEvent>] {
         var streams: [AsyncStream<EngineEvent>] = []
         var jobs: [Job] = []
         for sequence in sequences {
             let (stream, continuation) = AsyncStream<EngineEvent>.makeStream(bufferingPolicy: .unbounded)
-            let job = Job(sequence: sequence) { event in
+            let job = Job(sequence: sequence, priority: priority) { event in
                 continuation.yield(event)
                 if case .finished = event { continuation.finish() }
             }
@@ -88,14 +90,14 @@ final class Scheduler: @unchecked Sendable {
     }
 
     private func loop() {
-        var queued: [Job] = []   // waiting for memory, in arrival order
+        var queued: [Job] = []   // waiting for memory: interactive jobs first, each class in arrival order
         var running: [Job] = []
         var step = 0
         while true {
             // Schedule: take in what was submitted, or wait for it.
             condition.lock()
             while incoming.isEmpty && queued.isEmpty && running.isEmpty { condition.wait() }
-            queued += incoming
+            JobPriority.enqueue(incoming, into: &queued, priority: \.priority)
             incoming = []
             condition.unlock()
 
@@ -108,7 +110,7 @@ final class Scheduler: @unchecked Sendable {
             running.removeAll { $0.sequence.isFinished }
             if finished > 0 { condition.withLock { active -= finished } }
 
-            // Waiting jobs join in arrival order, each once its whole KV memory can
+            // Waiting jobs join in their line's order, each once its whole KV memory can
             // be had; the rest wait for running jobs to give memory back.
             while let next = queued.first, next.sequence.admit(engine: engine) {
                 queued.removeFirst()

@@ -13,12 +13,16 @@ public struct ScoringJob: Sendable {
     public var topK: Int
     /// Steering applied while scoring (steered scoring); capture and the lens are not read here.
     public var steering: [SteeringVector]
+    /// A batch line waits behind every interactive job for admission.
+    public var priority: JobPriority = .interactive
 
-    public init(context: [Int], continuation: [Int], topK: Int = 0, steering: [SteeringVector] = []) {
+    public init(context: [Int], continuation: [Int], topK: Int = 0, steering: [SteeringVector] = [],
+                priority: JobPriority = .interactive) {
         precondition(!context.isEmpty, "a scored continuation needs at least one token of context")
         self.context = context
         self.continuation = continuation
         self.topK = topK
         self.steering = steering
+        self.priority = priority
     }
 }

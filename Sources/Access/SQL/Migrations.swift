@@ -188,6 +188,88 @@ enum Migrations {
                 "CREATE INDEX usage_by_request_id ON usage (request_id)",
             ]
         },
+        // The Batch API: uploaded files in chunks (so every server on one
+        // PostgreSQL reads them), batches, their lines with a lease each, and
+        // each line's result, stored once: (batch_id, custom_id) is the primary
+        // key, so a custom_id can never have two results, whoever ran it.
+        Migration(version: 3, name: "batch files, batches, lines and results") { _ in
+            [
+                """
+                CREATE TABLE batch_files (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    owner TEXT NOT NULL,
+                    purpose TEXT NOT NULL,
+                    filename TEXT NOT NULL,
+                    bytes BIGINT NOT NULL,
+                    lines BIGINT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX batch_files_by_owner ON batch_files (owner, created_at)",
+                """
+                CREATE TABLE batch_file_chunks (
+                    file_id TEXT NOT NULL,
+                    seq BIGINT NOT NULL,
+                    content TEXT NOT NULL,
+                    PRIMARY KEY (file_id, seq)
+                )
+                """,
+                """
+                CREATE TABLE batches (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    owner TEXT NOT NULL,
+                    key_id TEXT,
+                    endpoint TEXT NOT NULL,
+                    input_file_id TEXT NOT NULL,
+                    completion_window TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    output_file_id TEXT,
+                    error_file_id TEXT,
+                    errors TEXT,
+                    metadata TEXT,
+                    total BIGINT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    in_progress_at BIGINT,
+                    expires_at BIGINT NOT NULL,
+                    finalizing_at BIGINT,
+                    completed_at BIGINT,
+                    failed_at BIGINT,
+                    expired_at BIGINT,
+                    cancelling_at BIGINT,
+                    cancelled_at BIGINT
+                )
+                """,
+                "CREATE INDEX batches_by_owner ON batches (owner, created_at)",
+                "CREATE INDEX batches_by_status ON batches (status)",
+                // state: 'pending' (claimable once lease_expires_at has passed,
+                // or is NULL), 'leased' (claimable again once its lease expires), 'done'.
+                """
+                CREATE TABLE batch_lines (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    batch_id TEXT NOT NULL,
+                    line BIGINT NOT NULL,
+                    custom_id TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    lease_owner TEXT,
+                    lease_expires_at BIGINT,
+                    UNIQUE (batch_id, custom_id)
+                )
+                """,
+                "CREATE INDEX batch_lines_by_batch ON batch_lines (batch_id, state, line)",
+                """
+                CREATE TABLE batch_results (
+                    batch_id TEXT NOT NULL,
+                    custom_id TEXT NOT NULL,
+                    line BIGINT NOT NULL,
+                    is_error BIGINT NOT NULL,
+                    content TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (batch_id, custom_id)
+                )
+                """,
+            ]
+        },
         // The Workbench: a member's saved prompts, looms and comparisons (one
         // table; `body` is the page's own JSON, kept as the page sent it), the
         // last runs of each comparison, and feedback sent from any page.

@@ -20,7 +20,7 @@ struct AdminCommand: AsyncParsableCommand {
             AdminInvites.self, AdminMembers.self, AdminSuspend.self, AdminActivate.self, AdminLimits.self, AdminKeys.self,
             AdminRevokeKey.self, AdminPauseKey.self, AdminResumeKey.self, AdminRenameKey.self, AdminKeyLimits.self,
             AdminBudget.self, AdminKeyBudget.self, AdminConcurrency.self, AdminKeyConcurrency.self, AdminUsage.self,
-            AdminAudit.self, AdminMailTest.self,
+            AdminAudit.self, AdminMailTest.self, AdminBatches.self,
         ]
     )
 }

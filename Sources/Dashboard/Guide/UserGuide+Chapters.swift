@@ -574,6 +574,88 @@ for token_id, position in zip(prompt_ids[1:], choice.model_extra["prompt_logprob
 ```
 
 """##),
+        Chapter(file: "08-batches.md", markdown: ##"""
+## Batches
+
+For tens of thousands of requests, send them as a *batch*: upload a JSONL
+file of requests, create the batch, and collect one file of answers when it
+is done. It is OpenAI's Batch API, so the `openai` package (and tools built
+on it) speak it as they are; the server keeps everything in its database, so
+a batch survives a restart, and every server sharing one PostgreSQL works on
+it together.
+
+Each line of the input file is one request: a `custom_id` you choose (each
+line its own), `"method": "POST"`, the `url` of the endpoint
+(`/v1/completions` or `/v1/score`) and the `body` you would send there:
+
+```python
+import io, json, os, time
+from openai import OpenAI
+
+client = OpenAI(base_url="http://127.0.0.1:8000/v1", api_key=os.environ["BASESERVE_KEY"])
+prompts = ["The capital of France is", "The capital of Italy is"]
+lines = [{"custom_id": f"capital-{i}", "method": "POST", "url": "/v1/completions",
+          "body": {"model": "smollm2-135m-instruct", "prompt": p, "max_tokens": 2, "temperature": 0,
+                   "prompt_logprobs": 1}}
+         for i, p in enumerate(prompts)]
+upload = client.files.create(file=("capitals.jsonl", io.BytesIO("".join(json.dumps(l) + "\n" for l in lines).encode())),
+                             purpose="batch")
+batch = client.batches.create(input_file_id=upload.id, endpoint="/v1/completions", completion_window="24h",
+                              metadata={"experiment": "capitals"})
+while batch.status not in ("completed", "failed", "expired", "cancelled"):
+    time.sleep(1)
+    batch = client.batches.retrieve(batch.id)
+print(batch.status, batch.request_counts)
+for line in client.files.content(batch.output_file_id).text.splitlines():
+    answer = json.loads(line)
+    print(answer["custom_id"], answer["response"]["body"]["choices"][0]["text"])
+```
+
+Each line of the output file is OpenAI's:
+`{"id": "batch_req_…", "custom_id": …, "response": {"status_code": 200, "request_id": …, "body": …}, "error": null}`,
+where `body` is exactly what the endpoint answers for that request, with the
+same numbers. Requests that got an error (a `400`, a spent budget) are in the
+*error file* (`batch.error_file_id`) in the same format, with the error's
+status and body; the two files together hold every `custom_id` exactly once.
+
+**Validation.** Every line is checked when the batch is created, by the same
+strict reader as the endpoint (unknown fields, types, ranges, the model and
+your key's access to it). One bad line fails the whole batch before anything
+runs: its status is `failed` and `batch.errors.data` lists each problem with
+its `line`, `code` and `message` (for example `unknown_parameter` for a
+`temprature`, or `duplicate_custom_id`). Fix the file and upload it again.
+`stream` cannot be set in a batch.
+
+**Running.** A batch is `in_progress` from the start; `request_counts` says
+how many lines are done (`completed`) and failed (`failed`) of `total`. Lines
+run when the engine has room: people's requests are always admitted before
+batch lines, so a batch does not slow the Workbench down, and each server
+runs at most `--batch-concurrency` lines (default 8) at a time. Lines are
+billed to the key that created the batch, with its budgets and limits, as if
+you had sent them yourself; a line over a budget lands in the error file with
+`budget_exceeded`. A server that stops mid-line loses nothing: the line's
+lease runs out and another server (or the same one restarted) runs it again,
+and a line's answer is stored only once.
+
+**Cancel and expiry.** `client.batches.cancel(batch.id)` stops new lines at
+once (`cancelling`); lines already running finish, and the batch becomes
+`cancelled` with the answers it has. A batch not finished 24 hours after it
+was created (`completion_window` is `"24h"`) becomes `expired`, keeping its
+answers too. In both cases the lines that never ran are in the error file with
+`"response": null` and an `error` whose code is `batch_cancelled` or
+`batch_expired`.
+
+**Files.** `client.files.list()`, `client.files.retrieve(id)`,
+`client.files.content(id)` and `client.files.delete(id)` work on your own
+files (others' are `404`). A file holds at most 50,000 requests and 200 MB
+unless the server sets `--max-batch-file-lines` / `--max-batch-file-bytes`.
+`client.batches.list(limit=20, after=…)` pages through your batches, newest
+first. The dashboard's *Batches* page shows your batches with a progress
+bar, their counts, links to download the output and error files, and a
+*Cancel* button; admins see everyone's under *All batches*, or with
+`baseserve admin batches`.
+
+"""##),
         Chapter(file: "09-research-instruments.md", markdown: ##"""
 ## Research instruments
 

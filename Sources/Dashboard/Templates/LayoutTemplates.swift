@@ -18,8 +18,10 @@ extension Templates {
     <a href="/dashboard">Dashboard</a>
     <a href="/dashboard/usage">Usage</a>
     <a href="/workbench">Workbench</a>
+    <a href="/dashboard/batches">Batches</a>
     {{#nav.isAdmin}}
     <a href="/admin/usage">All usage</a>
+    <a href="/admin/batches">All batches</a>
     <a href="/admin/requests">Requests</a>
     <a href="/admin/members">Members</a>
     <a href="/admin/invites">Invites</a>

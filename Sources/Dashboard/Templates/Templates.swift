@@ -21,6 +21,7 @@ enum Templates {
         "adminMembers": adminMembers,
         "adminInvites": adminInvites,
         "adminAudit": adminAudit,
+        "batches": batches,
         "guide": guide,
         "workbench": workbench,
         "feedback": feedback,
