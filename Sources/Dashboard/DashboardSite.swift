@@ -108,7 +108,7 @@ struct DashboardSite: Sendable {
     /// pass: same origin, a size limit, a well-formed body, and the CSRF token.
     /// A refusal comes back as the page to answer with.
     func readForm(_ request: Request, _ visitor: Visitor, protection: FormProtection) async -> FormOutcome {
-        if isCrossSite(request) {
+        if configuration.isCrossSite(request) {
             logger.info("Dashboard refused a cross-site POST to \(request.uri.path)")
             return .failure(forbidden(visitor))
         }
@@ -139,11 +139,6 @@ struct DashboardSite: Sendable {
             return .failure(forbidden(visitor))
         }
         return .success(form)
-    }
-
-    /// Whether a browser says `request` comes from another site (`SameOrigin`).
-    func isCrossSite(_ request: Request) -> Bool {
-        configuration.isCrossSite(request)
     }
 
     private func forbidden(_ visitor: Visitor) -> Response {

@@ -17,10 +17,6 @@ public struct Instruments: Sendable, Equatable {
     /// Steering changes the keys and values the job computes: its blocks may
     /// neither come from nor go into the prefix cache.
     public var changesActivations: Bool { !steering.isEmpty }
-    /// The blocks after which the engine must look at the residual stream.
-    var observedLayers: Set<Int> {
-        Set(captureLayers).union(lensLayers).union(steering.flatMap(\.layers))
-    }
 }
 
 /// `scale × vector` added to the residual stream after each of `layers`, at

@@ -8,19 +8,9 @@
 // scalar fallback, picked at run time.
 #include "kc_quant.h"
 #include "kc_internal.h"
-#include <stdlib.h>
 
-// Thread-local scratch for one dequantized row (grown on demand, one per thread).
-static float *row_scratch(int64_t n) {
-    static _Thread_local float *buf;
-    static _Thread_local int64_t cap;
-    if (cap < n) {
-        free(buf);
-        cap = (n + 15) & ~15;
-        buf = aligned_alloc(64, (size_t)cap * sizeof(float));
-    }
-    return buf;
-}
+// Thread-local scratch for one dequantized row.
+static float *row_scratch(int64_t n) { return kc_scratch(4, n); }
 
 // Portable fp32 dot with independent partial sums (vectorises without -ffast-math).
 static float dot_f32(const float *a, const float *b, int64_t n) {
@@ -73,13 +63,7 @@ KC_AVX512 static inline void dec_q4_0(const kc_q4_0 *b, __m512 *lo, __m512 *hi) 
 
 // Copies n token rows of x into block-interleaved order: block i of token t at (i*n + t)*32.
 static const float *interleave(const float *x, int64_t cols, int64_t n) {
-    static _Thread_local float *buf;
-    static _Thread_local int64_t cap;
-    if (cap < n * cols) {
-        free(buf);
-        cap = n * cols;
-        buf = aligned_alloc(64, (size_t)((cap + 15) & ~15) * sizeof(float));
-    }
+    float *buf = kc_scratch(5, n * cols);
     const int64_t nb = cols / 32;
     for (int64_t i = 0; i < nb; i++)
         for (int64_t t = 0; t < n; t++) memcpy(buf + (i * n + t) * 32, x + t * cols + i * 32, 32 * sizeof(float));
@@ -419,13 +403,7 @@ DEFINE_ROWS256(rows256_q8_0, kc_q8_0, dec256_q8_0)
 // prefetched as in the AVX-512 pair kernels. The order of the additions differs from the
 // dequantize-then-dot paths by rounding only (checked against a float64 dot in MatMulTests).
 KC_AVX2 static const float *block_sums256(const float *x, int64_t nb) {
-    static _Thread_local float *buf;
-    static _Thread_local int64_t cap;
-    if (cap < nb * 8) {
-        free(buf);
-        cap = nb * 8;
-        buf = aligned_alloc(32, (size_t)cap * sizeof(float));
-    }
+    float *buf = kc_scratch(6, nb * 8);
     for (int64_t i = 0; i < nb; i++) {
         const float *xp = x + i * 32;
         _mm256_store_ps(buf + i * 8, _mm256_add_ps(_mm256_add_ps(_mm256_loadu_ps(xp), _mm256_loadu_ps(xp + 8)),

@@ -17,22 +17,9 @@
 #include "kc_ukernel256.h"
 #include "kc_blas.h"
 #include <pthread.h>
-#include <stdlib.h>
 
 static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
 void kc_blas_init(void) { pthread_once(&blas_once, kc_blas_one_thread); }
-
-// Per-thread scratch buffers, grown on demand and kept for the thread's lifetime.
-float *kc_scratch(int slot, int64_t n) {
-    static _Thread_local float *buf[4];
-    static _Thread_local int64_t cap[4];
-    if (cap[slot] < n) {
-        free(buf[slot]);
-        cap[slot] = (n + 15) & ~(int64_t)15;
-        buf[slot] = aligned_alloc(64, (size_t)cap[slot] * sizeof(float));
-    }
-    return buf[slot];
-}
 
 // About 512 KiB of fp32 weights per tile: half of a 1 MiB L2, the rest for activations.
 #define TILE_FLOATS (128 * 1024)

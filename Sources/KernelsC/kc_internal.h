@@ -56,8 +56,10 @@ int kc_has_avx2(void);
 int kc_has_avx512(void);
 int kc_has_neon(void);
 
-// Per-thread scratch (slots 0-3), grown on demand, 64-byte aligned; gemm.c uses 0-1,
-// sgemm.c 2-3, so a GEMM never clobbers the buffers of another kind of call.
+// Per-thread scratch (slots 0-6), grown on demand, 64-byte aligned; gemm.c uses 0-1,
+// sgemm.c 2-3, dot.c 4-6 (a dequantized row, interleaved tokens, block sums), so one
+// kind of call never clobbers the buffers of another.
+#define KC_SCRATCH_SLOTS 7
 float *kc_scratch(int slot, int64_t n);
 // Makes OpenBLAS single-threaded (once per process).
 void kc_blas_init(void);

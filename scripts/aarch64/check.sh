@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 src=Sources/KernelsC
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-files=("$src/dequant.c" "$src/dot.c" "$src/vec.c" scripts/aarch64/kernel-check.c)
+files=("$src/dequant.c" "$src/dot.c" "$src/vec.c" "$src/memory.c" scripts/aarch64/kernel-check.c)
 
 echo "== native ($(uname -m))"
 clang -O3 -ffp-contract=fast -I"$src/include" -I"$src" -o "$out/native" "${files[@]}" -lm
