@@ -4,8 +4,9 @@ import KernelsC
 /// y[t*w.rows + r] = sum_c W[r,c] * x[t*w.columns + c] for t in 0..<tokens.
 /// `x` is tokens×columns and `y` tokens×rows, both row-major fp32.
 ///
-/// Fewer than 40 tokens: fused dequantize-and-dot over the quantized rows (each block decoded
-/// once for up to 8 tokens), rows split over the pool. From 40 tokens: each weight tile is
+/// Below the GEMM threshold (12 tokens with AVX2, 40 with AVX-512; see gemm.c): fused
+/// dequantize-and-dot over the quantized rows (each block decoded once for up to 8 tokens),
+/// rows split over the pool. From the threshold: each weight tile is
 /// dequantized once into L2 and reused for every token by a register-blocked kernel; tiles
 /// split over the pool. Activations stay fp32 throughout. The work lives in C (gemm.c,
 /// dot.c) so that the pool callbacks carry no Swift overhead. Called from inside a
@@ -15,6 +16,24 @@ public func matmul(_ w: WeightMatrix, input x: UnsafePointer<Float>, tokens: Int
     guard tokens > 0, w.rows > 0 else { return }
     pool.withHandle { handle in
         kc_matmul(handle, Int32(w.type.rawValue), w.data, Int64(w.rows), Int64(w.columns), x, Int64(tokens), y)
+    }
+}
+
+/// `matmul` for matrices that share one input (a layer's query, key and value; its
+/// gate and up projections), each into its own output: for a few tokens their rows go to
+/// the pool as one job, so the threads meet once rather than once per matrix. The
+/// numbers are exactly those of one `matmul` per matrix.
+public func matmul(_ parts: [(weights: WeightMatrix, output: UnsafeMutablePointer<Float>)], input x: UnsafePointer<Float>,
+                   tokens: Int, pool: ThreadPool) {
+    guard tokens > 0, let columns = parts.first?.weights.columns else { return }
+    for part in parts {
+        precondition(Dequantize.isSupported(part.weights.type), "unsupported weight type \(part.weights.type)")
+        precondition(part.weights.columns == columns, "grouped matrices must share their column count")
+    }
+    let cParts = parts.map { kc_matmul_part(type: Int32($0.weights.type.rawValue), w: $0.weights.data,
+                                            rows: Int64($0.weights.rows), y: $0.output) }
+    pool.withHandle { handle in
+        cParts.withUnsafeBufferPointer { kc_matmul_group(handle, $0.baseAddress, Int32($0.count), Int64(columns), x, Int64(tokens)) }
     }
 }
 

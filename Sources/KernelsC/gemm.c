@@ -163,6 +163,52 @@ static void tile_task(void *ctx, int64_t i) {
     tile_blas(j, p0 * PANEL, r1);
 }
 
+// Rows per matvec task for `rows` rows in all: several chunks per thread even out uneven
+// progress; at least 16 rows each, and a multiple of 4 (the decode kernels' row group).
+static int64_t matvec_chunk(int64_t rows, int64_t threads) {
+    int64_t chunk = (rows + 4 * threads - 1) / (4 * threads);
+    if (chunk < 16) chunk = 16;
+    return (chunk + 3) / 4 * 4;
+}
+
+#define KC_GROUP_MAX 4
+typedef struct {
+    int count;
+    mm_job jobs[KC_GROUP_MAX];
+    int64_t first_task[KC_GROUP_MAX + 1];  // task index where each part's chunks begin
+} mm_group;
+
+static void group_task(void *ctx, int64_t i) {
+    const mm_group *g = (const mm_group *)ctx;
+    int k = 0;
+    while (i >= g->first_task[k + 1]) k++;
+    matvec_task((void *)&g->jobs[k], i - g->first_task[k]);
+}
+
+void kc_matmul_group(kc_pool *pool, const kc_matmul_part *parts, int count, int64_t cols,
+                     const float *x, int64_t tokens) {
+    if (tokens <= 0) return;
+    if (count > KC_GROUP_MAX || tokens >= gemm_threshold()) {
+        for (int k = 0; k < count; k++) kc_matmul(pool, parts[k].type, parts[k].w, parts[k].rows, cols, x, tokens, parts[k].y);
+        return;
+    }
+    int64_t rows = 0;
+    for (int k = 0; k < count; k++) rows += parts[k].rows > 0 ? parts[k].rows : 0;
+    const int64_t chunk = matvec_chunk(rows, kc_pool_threads(pool));
+    mm_group g = {.count = count};
+    g.first_task[0] = 0;
+    for (int k = 0; k < count; k++) {
+        const int64_t r = parts[k].rows > 0 ? parts[k].rows : 0;
+        g.jobs[k] = (mm_job){
+            .type = parts[k].type, .w = (const uint8_t *)parts[k].w,
+            .rb = cols / kc_block_size(parts[k].type) * kc_block_bytes(parts[k].type),
+            .rows = r, .cols = cols, .tokens = tokens, .x = x, .y = parts[k].y, .chunk = chunk,
+        };
+        g.first_task[k + 1] = g.first_task[k] + (r + chunk - 1) / chunk;
+    }
+    kc_pool_run(pool, g.first_task[count], group_task, &g);
+}
+
 void kc_matmul(kc_pool *pool, int type, const void *w, int64_t rows, int64_t cols,
                const float *x, int64_t tokens, float *y) {
     if (rows <= 0 || tokens <= 0) return;
@@ -172,9 +218,7 @@ void kc_matmul(kc_pool *pool, int type, const void *w, int64_t rows, int64_t col
         .rows = rows, .cols = cols, .tokens = tokens, .x = x, .y = y,
     };
     if (tokens < gemm_threshold()) {
-        // Several chunks per thread even out uneven progress; at least 16 rows each.
-        j.chunk = (rows + 4 * threads - 1) / (4 * threads);
-        if (j.chunk < 16) j.chunk = 16;
+        j.chunk = matvec_chunk(rows, threads);
         kc_pool_run(pool, (rows + j.chunk - 1) / j.chunk, matvec_task, &j);
         return;
     }

@@ -93,9 +93,8 @@ public final class LlamaModel: @unchecked Sendable {
 
         for (l, layer) in weights.layers.enumerated() {
             normalize(x, rows: n, weight: layer.attentionNorm, into: scratch.normed)
-            matmul(layer.query, input: scratch.normed, tokens: n, output: scratch.queries, pool: pool)
-            matmul(layer.key, input: scratch.normed, tokens: n, output: scratch.keys, pool: pool)
-            matmul(layer.value, input: scratch.normed, tokens: n, output: scratch.values, pool: pool)
+            matmul([(layer.query, scratch.queries), (layer.key, scratch.keys), (layer.value, scratch.values)],
+                   input: scratch.normed, tokens: n, pool: pool)
             var slices: [Attention.Slice] = []
             for (s, slice) in batch.enumerated() {
                 let first = firstRows[s]
@@ -114,8 +113,7 @@ public final class LlamaModel: @unchecked Sendable {
             add(scratch.normed, into: x, count: n * c.hiddenSize)
 
             normalize(x, rows: n, weight: layer.feedForwardNorm, into: scratch.normed)
-            matmul(layer.gate, input: scratch.normed, tokens: n, output: scratch.gate, pool: pool)
-            matmul(layer.up, input: scratch.normed, tokens: n, output: scratch.up, pool: pool)
+            matmul([(layer.gate, scratch.gate), (layer.up, scratch.up)], input: scratch.normed, tokens: n, pool: pool)
             siluMultiply(gate: scratch.gate, up: scratch.up, count: n * c.intermediateSize)
             matmul(layer.down, input: scratch.gate, tokens: n, output: scratch.normed, pool: pool)
             add(scratch.normed, into: x, count: n * c.hiddenSize)

@@ -127,6 +127,54 @@ final class MatMulTests: XCTestCase {
         check(.q8_0, rows: 300, columns: 576, tokens: 17, pool: pool, seed: 103)
     }
 
+    func testGroupedMatricesEqualSeparateOnesBitForBit() {
+        // A layer's query, key and value (and gate and up) go to the pool as one job; every
+        // product must be exactly what one matmul per matrix gives, in both token regimes,
+        // at every SIMD level, with row counts that split unevenly into the job's chunks.
+        let columns = 96
+        let shapes: [(GGMLType, Int)] = [(.q4_1, 77), (.q8_0, 18), (.q4_0, 130)]
+        let matrices = shapes.enumerated().map { i, shape in randomMatrixBytes(shape.0, rows: shape.1, columns: columns, seed: 2000 + UInt64(i)) }
+        defer { limitSIMD(.avx512) }
+        for level in [SIMDLimit.avx512, .avx2, .portable] {
+            limitSIMD(level)
+            for tokens in [1, 2, 5, 13, 41] {
+                let x = randomFloats(tokens * columns, seed: 2100 + UInt64(tokens))
+                for pool in Self.pools {
+                    let grouped = shapes.map { UnsafeMutableBufferPointer<Float>.allocate(capacity: tokens * $0.1) }
+                    defer { grouped.forEach { $0.deallocate() } }
+                    var separate = shapes.map { [Float](repeating: .nan, count: tokens * $0.1) }
+                    withWeightMatrices(matrices, shapes: shapes, columns: columns) { weights in
+                        x.withUnsafeBufferPointer { xp in
+                            for (k, w) in weights.enumerated() {
+                                separate[k].withUnsafeMutableBufferPointer {
+                                    matmul(w, input: xp.baseAddress!, tokens: tokens, output: $0.baseAddress!, pool: pool)
+                                }
+                            }
+                            grouped.forEach { $0.initialize(repeating: .nan) }
+                            matmul(weights.indices.map { (weights[$0], grouped[$0].baseAddress!) }, input: xp.baseAddress!,
+                                   tokens: tokens, pool: pool)
+                        }
+                    }
+                    for k in shapes.indices {
+                        XCTAssertEqual(Array(grouped[k]).map(\.bitPattern), separate[k].map(\.bitPattern),
+                                       "\(shapes[k].0) level \(level.name) tokens \(tokens) threads \(pool.threadCount)")
+                    }
+                }
+            }
+        }
+    }
+
+    private func withWeightMatrices(_ matrices: [[UInt8]], shapes: [(GGMLType, Int)], columns: Int, _ body: ([WeightMatrix]) -> Void) {
+        matrices[0].withUnsafeBytes { m0 in
+            matrices[1].withUnsafeBytes { m1 in
+                matrices[2].withUnsafeBytes { m2 in
+                    let raws = [m0, m1, m2]
+                    body(shapes.indices.map { WeightMatrix(type: shapes[$0].0, rows: shapes[$0].1, columns: columns, data: raws[$0].baseAddress!) })
+                }
+            }
+        }
+    }
+
     func testEmptyInputsDoNothing() {
         var y: [Float] = [42]
         let bytes = randomMatrixBytes(.q8_0, rows: 1, columns: 32, seed: 5)

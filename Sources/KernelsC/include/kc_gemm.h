@@ -7,6 +7,20 @@
 // L2-resident fp32 panels and multiplied by all tokens with a register-blocked kernel.
 void kc_matmul(kc_pool *pool, int type, const void *w, int64_t rows, int64_t cols,
                const float *x, int64_t tokens, float *y);
+// One matrix of a kc_matmul_group: its weights and rows, and where its products go.
+typedef struct {
+    int type;
+    const void *w;
+    int64_t rows;
+    float *y;
+} kc_matmul_part;
+// kc_matmul for several matrices that share the input x and its column count (a layer's
+// query, key and value projections; its gate and up projections). Below the GEMM token
+// threshold their rows are spread over the pool as one job, so the threads meet once
+// instead of once per matrix; from it, each is one kc_matmul. Every product is computed
+// exactly as kc_matmul computes it.
+void kc_matmul_group(kc_pool *pool, const kc_matmul_part *parts, int count, int64_t cols,
+                     const float *x, int64_t tokens);
 // Token count from which kc_matmul takes the tiled GEMM path (0, the default: chosen
 // by SIMD level, see gemm.c).
 int64_t kc_gemm_min_tokens(void);
