@@ -27,6 +27,7 @@ prompts of each golden file (their token ids, so no tokenizer is involved):
   another, after one block), added with a scale after that block at every position by a
   forward hook; the steered greedy continuation (`generate`) with its logprobs, and the
   steered prompt logprobs;
+- full: the whole log-softmax at every position of one short prompt (a few of its tokens).
 
 Writes Tests/Data/golden/<model>.instruments.json. Needs torch, transformers, numpy and gguf
 (only to make these files, never to build or test BaseServe):
@@ -63,6 +64,9 @@ MODELS = {
 }
 CASES = {"smollm2": [0, 3], "tiny-llama3": [0, 2]}  # short prompts of each golden file
 ROLLING = {"smollm2": (12, 64, 24), "tiny-llama3": (6, 128, 48)}  # the long case, window, stride
+# The full distributions: the first tokens of the first golden case, every position after the
+# first (3 rows of 49,152 for SmolLM2; 2 rows of 128,256 for tiny-llama3, BOS and two tokens).
+FULL = {"smollm2": 4, "tiny-llama3": 3}
 GREEDY_TOKENS = 6
 TOP = 5
 GOLDEN_TOLERANCE = 1e-6  # against the golden logprobs, another float64 pass
@@ -295,6 +299,13 @@ def rolling(model, case, window, stride):
             "logprob": total, "num_tokens": len(ids) - 1, "perplexity": float(np.exp(-total / (len(ids) - 1)))}
 
 
+def full(model, ids):
+    """Every vocabulary entry's logprob at positions 1..T-1: row r predicts token r + 1 from tokens 0..r."""
+    lp = log_softmax(forward(model, ids)[1][:-1])
+    return {"token_ids": ids, "positions": list(range(1, len(ids))), "shape": list(lp.shape), "dtype": "float32",
+            "data": f32(lp)}
+
+
 def reference(name):
     g = GGUFLlama(MODELS[name])
     model = transformers_llama(g)
@@ -339,6 +350,7 @@ def reference(name):
     print(f"{name}: agrees with the numpy pass within {worst[0]:.1e} (residual, relative) and {worst[1]:.1e} (logprobs)")
     out["steering_vector"] = {"layer": steer_layer, "data": f32(vector)}
     out["rolling"] = rolling(model, golden["cases"][ROLLING[name][0]], *ROLLING[name][1:])
+    out["full"] = full(model, golden["cases"][0]["token_ids"][: FULL[name]])
     path = GOLDEN / f"{name}.instruments.json"
     path.write_text(json.dumps(out, indent=1) + "\n")
     print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size} bytes)")
