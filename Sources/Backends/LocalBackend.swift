@@ -211,6 +211,14 @@ public final class LocalBackend: Backend {
             case .evaluated:
                 break
             case .instruments(let readings):
+                if let failure = readings.captureFailure {
+                    // Answering without the activations asked for would pass for a capture of nothing.
+                    out.finish(throwing: BackendError.unavailable(
+                        "The residual stream (output_residual_stream) could not be captured: \(failure). "
+                            + "The server writes activations to its temporary directory ($TMPDIR, else /tmp), "
+                            + "which must exist and be writable."))
+                    return (generated, cached)
+                }
                 let lens = readings.lens.mapValues { $0.map { $0.map(scored) } }
                 out.yield(.instruments(choice: choice, ChoiceInstruments(activations: readings.activations, lens: lens)))
             case .promptScores(let scores):

@@ -44,6 +44,9 @@ public struct SteeringVector: Sendable, Equatable {
 public struct InstrumentReadings: Sendable, Equatable {
     /// The captured residual stream; nil when none was asked for.
     public var activations: CapturedActivations?
+    /// Why the residual stream asked for could not be captured (its temporary
+    /// files could not be created or written); `activations` is then nil.
+    public var captureFailure: String?
     /// Per lens layer, one entry per prompt position (nil at 0), as `promptScores`.
     public var lens: [Int: [PositionScore?]] = [:]
 }

@@ -37,6 +37,8 @@ final class SequenceRun {
 
     /// The residual stream written out as it is computed, when the job captures it.
     private var capture: ActivationCapture?
+    /// Why the residual stream asked for could not be captured (its files could not be created).
+    private var captureFailure: ActivationCaptureError?
     private var lens: [Int: [PositionScore?]] = [:]
 
     convenience init(job: CompletionJob, engine: Engine) {
@@ -65,7 +67,11 @@ final class SequenceRun {
         scores = [PositionScore?](repeating: nil, count: job.promptLogprobs == nil ? 0 : job.prompt.count)
         lastLogits = .allocate(capacity: model.config.vocabularySize)
         if !job.instruments.captureLayers.isEmpty {
-            capture = try? ActivationCapture(layers: job.instruments.captureLayers, hiddenSize: model.config.hiddenSize)
+            do {
+                capture = try ActivationCapture(layers: job.instruments.captureLayers, hiddenSize: model.config.hiddenSize)
+            } catch {
+                captureFailure = error
+            }
         }
         for layer in job.instruments.lensLayers { lens[layer] = [PositionScore?](repeating: nil, count: job.prompt.count) }
     }
@@ -163,7 +169,14 @@ final class SequenceRun {
         isFinished = true
         cache.reset()
         if !job.instruments.captureLayers.isEmpty || !job.instruments.lensLayers.isEmpty {
-            _ = emit(.instruments(InstrumentReadings(activations: capture?.finish(), lens: lens)))
+            var readings = InstrumentReadings(lens: lens)
+            do {
+                readings.activations = try capture?.finish()
+            } catch {
+                captureFailure = error
+            }
+            readings.captureFailure = captureFailure?.description
+            _ = emit(.instruments(readings))
             capture = nil
         }
         _ = emit(.finished(reason))

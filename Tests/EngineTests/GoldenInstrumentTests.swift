@@ -207,6 +207,10 @@ final class ActivationFileTests: XCTestCase {
         captured = nil
         XCTAssertEqual(try captureFiles(), before, "released: removed")
 
+        // The scheduler counts a job out on its next turn, after delivering the job's last
+        // event: wait for that turn rather than race it.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while engine.activeJobs > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
         XCTAssertEqual(engine.activeJobs, 0)
     }
 

@@ -134,6 +134,25 @@ def test_every_layer_and_its_cap(client, front, reference):
     assert e.value.body["param"] == "output_residual_stream" and "layers 0 to" in e.value.body["message"]
 
 
+
+def test_a_capture_the_server_cannot_write_is_a_503_naming_the_cause(tmp_path, monkeypatch):
+    """The activations go to files in the temporary directory; when it is missing, the request fails
+    with a 503 that says so, instead of answering without the activations it asked for."""
+    missing = tmp_path / "no-such-directory"
+    monkeypatch.setenv("TMPDIR", str(missing))  # the server started below inherits it
+    (tmp_path / "data").mkdir()
+    s = Server("instruments-no-tmpdir", ["--api-key", API_KEY], tmp_path / "data")
+    try:
+        client = openai.OpenAI(base_url=s.base + "/v1", api_key=API_KEY, max_retries=0, timeout=120)
+        with pytest.raises(openai.APIStatusError) as e:
+            client.completions.create(model=MODEL, prompt="Hello", max_tokens=1, extra_body={"output_residual_stream": [0]})
+        assert e.value.status_code == 503 and e.value.body["code"] == "service_unavailable"
+        assert str(missing) in e.value.body["message"] and "No such file or directory" in e.value.body["message"]
+        # Nothing else needs the directory: the same request without capture is answered.
+        assert client.completions.create(model=MODEL, prompt="Hello", max_tokens=1).choices[0].text is not None
+    finally:
+        s.stop()
+
 def test_steering_with_a_difference_of_means_vector(client, http, reference):
     vector = reference["steering_vector"]
     for case in reference["cases"]:
