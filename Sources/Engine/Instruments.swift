@@ -10,10 +10,15 @@ public struct Instruments: Sendable, Equatable {
     /// log-softmax(output(norm(residual))) at every prompt position.
     public var lensLayers: [Int] = []
     public var lensTopK = 0
+    /// The whole next-token distribution at every prompt position (`prompt_logprobs: -1`),
+    /// written to a file as it is computed; needs the job's prompt logprobs.
+    public var fullDistribution = false
 
     public init() {}
 
-    public var isEmpty: Bool { captureLayers.isEmpty && steering.isEmpty && lensLayers.isEmpty }
+    public var isEmpty: Bool { captureLayers.isEmpty && steering.isEmpty && lensLayers.isEmpty && !fullDistribution }
+    /// Something is read out once the job ends (`InstrumentReadings`).
+    var hasReadings: Bool { !captureLayers.isEmpty || !lensLayers.isEmpty || fullDistribution }
     /// Steering changes the keys and values the job computes: its blocks may
     /// neither come from nor go into the prefix cache.
     public var changesActivations: Bool { !steering.isEmpty }
@@ -46,4 +51,6 @@ public struct InstrumentReadings: Sendable, Equatable {
     public var activations: CapturedActivations?
     /// Per lens layer, one entry per prompt position (nil at 0), as `promptScores`.
     public var lens: [Int: [PositionScore?]] = [:]
+    /// The full distribution at every prompt position; nil when none was asked for.
+    public var distributions: CapturedDistributions?
 }

@@ -38,6 +38,8 @@ final class SequenceRun {
     /// The residual stream written out as it is computed, when the job captures it.
     private var capture: ActivationCapture?
     private var lens: [Int: [PositionScore?]] = [:]
+    /// Every prompt position's whole distribution, written out as it is computed, when asked for.
+    private var distributions: DistributionCapture?
 
     convenience init(job: CompletionJob, engine: Engine) {
         self.init(job, scoredFrom: 1, sharedContext: nil, promptEnd: job.prompt.count, engine: engine)
@@ -66,6 +68,9 @@ final class SequenceRun {
         lastLogits = .allocate(capacity: model.config.vocabularySize)
         if !job.instruments.captureLayers.isEmpty {
             capture = try? ActivationCapture(layers: job.instruments.captureLayers, hiddenSize: model.config.hiddenSize)
+        }
+        if job.instruments.fullDistribution {
+            distributions = try? DistributionCapture(vocabularySize: model.config.vocabularySize)
         }
         for layer in job.instruments.lensLayers { lens[layer] = [PositionScore?](repeating: nil, count: job.prompt.count) }
     }
@@ -109,7 +114,7 @@ final class SequenceRun {
         let range = prefilled..<(prefilled + count)
         engine.scorePrompt(hidden: hidden, prompt: job.prompt, range: range, from: scoredFrom, topK: job.promptLogprobs,
                            temperature: job.promptLogprobsTemperature, entropy: job.returnEntropy, next: job.maxTokens > 0, scores: &scores,
-                           lastLogits: lastLogits)
+                           lastLogits: lastLogits, distributions: distributions)
         prefilled = range.upperBound
         guard !isPrefilling else { return }
         if job.instruments.changesActivations {
@@ -162,9 +167,11 @@ final class SequenceRun {
     private func finish(_ reason: FinishReason, _ emit: (EngineEvent) -> Bool) {
         isFinished = true
         cache.reset()
-        if !job.instruments.captureLayers.isEmpty || !job.instruments.lensLayers.isEmpty {
-            _ = emit(.instruments(InstrumentReadings(activations: capture?.finish(), lens: lens)))
+        if job.instruments.hasReadings {
+            _ = emit(.instruments(InstrumentReadings(activations: capture?.finish(), lens: lens,
+                                                     distributions: distributions?.finish())))
             capture = nil
+            distributions = nil
         }
         _ = emit(.finished(reason))
     }
