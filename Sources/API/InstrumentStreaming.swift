@@ -5,28 +5,37 @@ import HTTPTypes
 import Hummingbird
 import JSONValue
 
-/// Writes a response that holds captured activations without ever holding them
-/// in memory: the engine wrote them to files as it computed them, and here each
-/// `data` field is streamed from those files as base64, piece by piece, where
-/// the rest of the JSON leaves a placeholder for it.
-struct ActivationStreaming {
-    /// The placeholders put in the JSON, and the activations each stands for.
-    private(set) var placeholders: [(marker: ByteBuffer, activations: CapturedActivations)] = []
+/// Writes a response that holds what the instruments wrote to files (captured
+/// activations, whole prompt distributions) without ever holding it in memory:
+/// the engine wrote the files as it computed them, and here each such value is
+/// streamed from its file, piece by piece, where the rest of the JSON leaves a
+/// placeholder for it.
+struct InstrumentStreaming {
+    /// Writes one JSON value in place of a placeholder.
+    typealias ValueWriter = @Sendable (inout any ResponseBodyWriter) async throws -> Void
+
+    /// The placeholders put in the JSON, and what writes the value each stands for.
+    private(set) var placeholders: [(marker: ByteBuffer, write: ValueWriter)] = []
 
     /// Bytes read from the files at a time: a multiple of 3, so each piece is
     /// whole base64 quanta.
     static let pieceBytes = 3 << 20
 
+    /// A JSON value that `write` produces as the response is sent.
+    mutating func streamed(_ write: @escaping ValueWriter) -> JSON {
+        // A NUL cannot appear in serialized JSON text, so the placeholder cannot collide with content.
+        let marker = ByteBuffer(string: "\u{0}instrument-\(placeholders.count)-\(UUID().uuidString)")
+        placeholders.append((marker, write))
+        return .written(marker)
+    }
+
     /// `activations.residual_stream` of a choice, its `data` to be streamed.
     mutating func json(_ a: CapturedActivations) -> JSON {
-        // A NUL cannot appear in serialized JSON text, so the placeholder cannot collide with content.
-        let marker = ByteBuffer(string: "\u{0}activations-\(placeholders.count)-\(UUID().uuidString)")
-        placeholders.append((marker, a))
-        return .object([("residual_stream", .object([
+        .object([("residual_stream", .object([
             ("layers", .array(a.layers.map { .int($0) })),
             ("shape", .array([.int(a.layers.count), .int(a.positions), .int(a.hiddenSize)])),
             ("dtype", "float32"),
-            ("data", .written(marker)),
+            ("data", streamed { writer in try await Self.writeBase64(of: a.files, to: &writer) }),
         ]))])
     }
 
@@ -38,10 +47,8 @@ struct ActivationStreaming {
         headers[.contentType] = "application/json"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             for piece in pieces {
-                if let a = placeholders.first(where: { $0.marker == piece })?.activations {
-                    try await writer.write(ByteBuffer(string: "\""))
-                    try await Self.writeBase64(of: a.files, to: &writer)
-                    try await writer.write(ByteBuffer(string: "\""))
+                if let write = placeholders.first(where: { $0.marker == piece })?.write {
+                    try await write(&writer)
                 } else {
                     try await writer.write(piece)
                 }
@@ -50,20 +57,41 @@ struct ActivationStreaming {
         })
     }
 
-    /// The files one after another, as one base64 text.
-    private static func writeBase64(of files: [URL], to writer: inout some ResponseBodyWriter) async throws {
-        var carry = Data()
+    /// The files one after another, as one quoted base64 string.
+    static func writeBase64(of files: [URL], to writer: inout any ResponseBodyWriter) async throws {
+        var base64 = Base64Text()
+        try await base64.start(&writer)
         for url in files {
             let handle = try FileHandle(forReadingFrom: url)
             defer { try? handle.close() }
             while let piece = try handle.read(upToCount: pieceBytes), !piece.isEmpty {
-                carry.append(piece)
-                let whole = carry.count / 3 * 3
-                guard whole > 0 else { continue }
-                try await writer.write(ByteBuffer(string: carry.prefix(whole).base64EncodedString()))
-                carry = Data(carry.dropFirst(whole))
+                try await base64.append(piece, to: &writer)
             }
         }
+        try await base64.finish(&writer)
+    }
+}
+
+/// One quoted base64 string written piece by piece: bytes that do not yet make
+/// whole 3-byte quanta wait for the next piece.
+struct Base64Text {
+    private var carry = Data()
+
+    func start(_ writer: inout any ResponseBodyWriter) async throws {
+        try await writer.write(ByteBuffer(string: "\""))
+    }
+
+    mutating func append(_ bytes: Data, to writer: inout any ResponseBodyWriter) async throws {
+        carry.append(bytes)
+        let whole = carry.count / 3 * 3
+        guard whole > 0 else { return }
+        try await writer.write(ByteBuffer(string: carry.prefix(whole).base64EncodedString()))
+        carry = Data(carry.dropFirst(whole))
+    }
+
+    mutating func finish(_ writer: inout any ResponseBodyWriter) async throws {
         if !carry.isEmpty { try await writer.write(ByteBuffer(string: carry.base64EncodedString())) }
+        carry = Data()
+        try await writer.write(ByteBuffer(string: "\""))
     }
 }
