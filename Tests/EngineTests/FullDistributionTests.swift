@@ -123,4 +123,19 @@ final class FullDistributionTests: XCTestCase {
         r.distributions = nil
         XCTAssertFalse(FileManager.default.fileExists(atPath: file.path))
     }
+
+    /// A job cancelled before it finishes never hands its file over: the file goes with the capture.
+    func testAFileNeverHandedOverIsRemoved() throws {
+        let directory = FileManager.default.temporaryDirectory.path
+        func files() throws -> Set<String> {
+            Set(try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("baseserve-distributions-") })
+        }
+        let before = try files()
+        var capture: DistributionCapture? = try DistributionCapture(vocabularySize: 4)
+        let row: [Float] = [1, 2, 3, 4]
+        row.withUnsafeBufferPointer { capture!.append(logits: $0.baseAddress!, logSumExps: [4.44][...]) }
+        XCTAssertEqual(try files().subtracting(before).count, 1)
+        capture = nil
+        XCTAssertEqual(try files(), before)
+    }
 }
