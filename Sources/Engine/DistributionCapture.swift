@@ -33,8 +33,11 @@ final class DistributionCapture {
     /// Appends rows of logits with their log-sum-exps; rows arrive in prompt order.
     func append(logits: UnsafePointer<Float>, logSumExps: ArraySlice<Double>) {
         guard !logSumExps.isEmpty else { return }
-        // The float32 values as they are in memory: little-endian on every platform BaseServe runs on.
-        handle.write(Data(bytes: logits, count: logSumExps.count * vocabularySize * MemoryLayout<Float>.size))
+        // The float32 values as they are in memory (little-endian on every platform BaseServe
+        // runs on), written from the logits buffer itself: a chunk is 128 rows × the vocabulary
+        // (25 MB on SmolLM2), not worth a copy.
+        let bytes = UnsafeMutableRawPointer(mutating: logits)
+        handle.write(Data(bytesNoCopy: bytes, count: logSumExps.count * vocabularySize * MemoryLayout<Float>.size, deallocator: .none))
         self.logSumExps += logSumExps
     }
 
