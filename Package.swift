@@ -54,6 +54,8 @@ let package = Package(
         .target(name: "Model", dependencies: ["GGUF", "Kernels"]),
         // Scoring and generation on top of the model and tokenizer.
         .target(name: "Engine", dependencies: ["GGUF", "Tokenizer", "Kernels", "Model"]),
+        // zlib, from the system (Debian's zlib1g-dev): gzip for responses to clients that accept it.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // One JSON value type, its writer and a strict reader: request bodies and
         // responses in the API, and what the upstream backends send and read back.
         .target(name: "JSONValue", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
@@ -74,7 +76,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Backends", "JSONValue",
+                "Backends", "JSONValue", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -152,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Backends", "Engine", "JSONValue", "TestSupport",
+                "API", "Backends", "Engine", "JSONValue", "TestSupport", "CZlib",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

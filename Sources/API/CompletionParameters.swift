@@ -16,6 +16,10 @@ struct CompletionParameters {
     /// Top-k in `prompt_logprobs` (nil: no `prompt_logprobs`); defaults to
     /// `logprobs` when `echo` is set.
     var promptLogprobs: Int?
+    /// `prompt_logprobs: -1`: the whole vocabulary at every prompt position
+    /// (then `promptLogprobs` is nil), written as `promptLogprobsEncoding` says.
+    var fullPromptDistribution = false
+    var promptLogprobsEncoding = PromptLogprobsEncoding.json
     var user: String?
     /// The research instruments asked for, by field name: only a local model
     /// can give them (`InstrumentGuard`).
@@ -70,16 +74,20 @@ struct CompletionParameters {
 
         let logprobRange = 0...maxLogprobs
         logprobs = try f.int("logprobs", in: logprobRange, rangeText: "between 0 and \(maxLogprobs) (the server's --max-logprobs)")
-        let explicitPromptLogprobs = try f.int(
-            "prompt_logprobs", in: logprobRange, rangeText: "between 0 and \(maxLogprobs) (the server's --max-logprobs)")
-        if stream, explicitPromptLogprobs != nil {
+        // -1 is vLLM's "the whole vocabulary": every entry at every position.
+        fullPromptDistribution = f.value("prompt_logprobs") == .int(-1)
+        let explicitPromptLogprobs = fullPromptDistribution ? nil : try f.int(
+            "prompt_logprobs", in: logprobRange,
+            rangeText: "-1 (the whole vocabulary) or between 0 and \(maxLogprobs) (the server's --max-logprobs)")
+        if stream, explicitPromptLogprobs != nil || fullPromptDistribution {
             throw APIError.invalid("`prompt_logprobs` are not available when `stream=True`.", param: "prompt_logprobs")
         }
-        promptLogprobs = explicitPromptLogprobs ?? (request.echo ? logprobs : nil)
+        promptLogprobsEncoding = try PromptLogprobsEncoding(f, fullDistribution: fullPromptDistribution)
+        promptLogprobs = explicitPromptLogprobs ?? (request.echo && !fullPromptDistribution ? logprobs : nil)
         request.logprobs = logprobs
         // The backend computes enough alternatives for both `prompt_logprobs` and
-        // the prompt part of echoed `logprobs`.
-        let promptNeed = [promptLogprobs, request.echo ? logprobs : nil].compactMap { $0 }.max()
+        // the prompt part of echoed `logprobs` (the whole distribution comes from its own file).
+        let promptNeed = [promptLogprobs, request.echo ? logprobs : nil, fullPromptDistribution ? 0 : nil].compactMap { $0 }.max()
         request.promptLogprobs = promptNeed
         if let t = try f.number("prompt_logprobs_temperature") {
             guard t > 0, t.isFinite, t <= 1e6 else {
@@ -168,6 +176,7 @@ struct CompletionParameters {
         request.spacesBetweenSpecialTokens = try f.bool("spaces_between_special_tokens") ?? true
         request.returnEntropy = try f.bool("return_entropy") ?? false
         if request.returnEntropy { instruments.append("return_entropy") }
+        if fullPromptDistribution { instruments.append("prompt_logprobs") }
         instrumentParameters = try InstrumentParameters(f, maxLogprobs: maxLogprobs)
         instruments += instrumentParameters.fields
         if stream, let field = instruments.first {

@@ -31,7 +31,9 @@ struct CompletionsController {
         if let user = parameters.user { context.record.setUser(user) }
         var backendRequest = parameters.request
         backendRequest.instruments = try parameters.instrumentParameters.resolve(model: model)
+        backendRequest.instruments.fullDistribution = parameters.fullPromptDistribution
         backendRequest.maxActivationPositions = configuration.maxActivationPositions
+        backendRequest.maxFullVocabPositions = configuration.maxFullVocabPositions
         if backendRequest.truncatePromptTokens == -1 { backendRequest.truncatePromptTokens = model.maxModelLength }
         backendRequest.priority = context.record.priority
         // A stream keeps its slot until its last byte: the request log releases it.
@@ -91,15 +93,15 @@ struct CompletionsController {
         }
         if Task.isCancelled { throw CancellationError() }
         let returned = BestOfSelection.select(choices, sampled: n, keep: parameters.n)
-        var activations = ActivationStreaming()
+        var streaming = InstrumentStreaming()
         let json = formatter.envelope(
-            choices: returned.enumerated().map { choiceJSON(index: $0.offset, $0.element, formatter: formatter, activations: &activations) },
+            choices: returned.enumerated().map { choiceJSON(index: $0.offset, $0.element, formatter: formatter, streaming: &streaming) },
             usage: formatter.usage(usage))
-        return activations.response(json)
+        return streaming.response(json)
     }
 
     private func choiceJSON(index: Int, _ c: ChoiceResult, formatter: CompletionFormatter,
-                            activations: inout ActivationStreaming) -> JSON {
+                            streaming: inout InstrumentStreaming) -> JSON {
         let p = formatter.parameters
         let echo = p.request.echo
         var text = c.text
@@ -113,7 +115,10 @@ struct CompletionsController {
             ("finish_reason", formatter.finishReason(c.finishReason)), ("stop_reason", formatter.stopReason(c.stopReason)),
         ]
         // Always present, null when not asked for, as vLLM sends it.
-        if let k = p.promptLogprobs, let prompt = c.prompt {
+        if p.fullPromptDistribution, let d = c.instruments?.distributions, let prompt = c.prompt {
+            members.append(("prompt_logprobs", streaming.promptLogprobs(
+                d, prompt: prompt.tokenIds, vocabularyTexts: c.instruments?.vocabularyTexts ?? [], encoding: p.promptLogprobsEncoding)))
+        } else if let k = p.promptLogprobs, let prompt = c.prompt {
             members.append(("prompt_logprobs", formatter.promptLogprobs(prompt.scores, k: k)))
         } else {
             members.append(("prompt_logprobs", .null))
@@ -124,7 +129,7 @@ struct CompletionsController {
             members.append(("prompt_entropy", .array(scores.map { $0?.entropy.map { .logprob($0) } ?? .null })))
         }
         if let instruments = c.instruments {
-            if let captured = instruments.activations { members.append(("activations", activations.json(captured))) }
+            if let captured = instruments.activations { members.append(("activations", streaming.json(captured))) }
             if !instruments.lens.isEmpty {
                 // Layers in the order asked, each in `prompt_logprobs`'s format.
                 let k = p.instrumentParameters.lensTopK

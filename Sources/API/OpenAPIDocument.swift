@@ -40,7 +40,8 @@ public enum OpenAPIDocument {
           "max_tokens": {"type": ["integer", "null"], "minimum": 0, "default": 16, "description": "0 only with echo (scores the prompt); null: as many as the context leaves."},
           "echo": {"type": "boolean", "default": false},
           "logprobs": {"type": ["integer", "null"], "minimum": 0, "maximum": 20},
-          "prompt_logprobs": {"type": ["integer", "null"], "minimum": 0, "maximum": 20, "description": "Defaults to logprobs when echo is set; not allowed with stream."},
+          "prompt_logprobs": {"type": ["integer", "null"], "minimum": -1, "maximum": 20, "description": "Defaults to logprobs when echo is set; not allowed with stream. -1: every vocabulary entry at each position (local models; at most --max-full-vocab-positions prompt positions x choices)."},
+          "prompt_logprobs_encoding": {"type": ["string", "null"], "enum": ["json", "base64_float32", null], "description": "With prompt_logprobs -1 only: base64_float32 makes prompt_logprobs one {shape: [T, V], dtype, data} array of little-endian float32 logprobs, row 0 NaN."},
           "prompt_logprobs_temperature": {"type": ["number", "null"], "exclusiveMinimum": 0, "description": "Prompt logprobs are the log-softmax of logits / T (default 1); sampling is unaffected. Needs prompt_logprobs, or echo with logprobs."},
           "n": {"type": "integer", "minimum": 1, "maximum": 128, "default": 1},
           "best_of": {"type": ["integer", "null"], "minimum": 1, "maximum": 16, "description": "Sample this many sequences per prompt (at least n) and return the n with the highest cumulative logprob; all are billed. Not with stream (unless equal to n), nor above 1 when greedy."},
@@ -114,7 +115,7 @@ public enum OpenAPIDocument {
             "logprobs": {"oneOf": [{"$ref": "#/components/schemas/Logprobs"}, {"type": "null"}]},
             "finish_reason": {"enum": ["length", "stop", null]},
             "stop_reason": {"type": ["string", "integer", "null"]},
-            "prompt_logprobs": {"oneOf": [{"$ref": "#/components/schemas/PromptLogprobs"}, {"type": "null"}], "description": "null unless asked for."},
+            "prompt_logprobs": {"oneOf": [{"$ref": "#/components/schemas/PromptLogprobs"}, {"type": "object", "required": ["shape", "dtype", "data"], "description": "prompt_logprobs -1 with prompt_logprobs_encoding base64_float32."}, {"type": "null"}], "description": "null unless asked for."},
             "prompt_entropy": {"type": "array", "items": {"type": ["number", "null"]}, "description": "With return_entropy: aligned with prompt_logprobs (null first), in nats."},
             "activations": {"type": "object", "description": "With output_residual_stream.", "properties": {"residual_stream": {"type": "object", "properties": {
               "layers": {"type": "array", "items": {"type": "integer"}}, "shape": {"type": "array", "items": {"type": "integer"}, "description": "[layers, positions, hidden size]"},

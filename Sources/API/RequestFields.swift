@@ -119,7 +119,7 @@ extension RequestFields {
         ("prompt_logprobs_temperature", .honoured),
         // BaseServe's research instruments (local models only).
         ("return_entropy", .honoured), ("output_residual_stream", .honoured), ("apply_steering_vectors", .honoured),
-        ("logit_lens", .honoured),
+        ("logit_lens", .honoured), ("prompt_logprobs_encoding", .honoured),
     ])
 
     /// One entry of `apply_steering_vectors`.

@@ -48,6 +48,9 @@ public struct CompletionRequest: Sendable, Equatable {
     public var instruments = Instruments()
     /// The most layers × positions `instruments` may capture (the server's --max-activation-positions).
     public var maxActivationPositions = Int.max
+    /// The most prompt positions × choices one request may ask whole
+    /// distributions for (`instruments.fullDistribution`; the server's --max-full-vocab-positions).
+    public var maxFullVocabPositions = Int.max
 
     public var stop: [String] = []
     public var stopTokenIds: [Int] = []

@@ -110,7 +110,7 @@ public final class LocalBackend: Backend {
                 try checkFits([text], limit: limit, describing: "your prompt", param: "prompt")
             }
         }
-        return try request.prompts.map { prompt in
+        let prepared = try request.prompts.map { prompt in
             var ids = try tokens(of: prompt, addSpecialTokens: request.addSpecialTokens, param: "prompt")
             var truncated = false
             if let t = request.truncatePromptTokens, ids.count > t {
@@ -136,7 +136,26 @@ public final class LocalBackend: Backend {
             }
             return PreparedPrompt(tokens: ids, text: text, maxTokens: maxTokens)
         }
+        try checkFullDistributions(request, prompts: prepared)
+        return prepared
     }
+
+    /// Refuses whole distributions at more prompt positions than the server's
+    /// --max-full-vocab-positions, every choice of every prompt counted (each
+    /// computes and sends its own), before any work: each position is the
+    /// whole vocabulary (SmolLM2: 192 KiB of float32, some 3 MB of JSON).
+    private func checkFullDistributions(_ request: CompletionRequest, prompts: [PreparedPrompt]) throws {
+        guard request.instruments.fullDistribution else { return }
+        let positions = prompts.reduce(0) { $0 + $1.tokens.count } * request.n
+        guard positions > request.maxFullVocabPositions else { return }
+        let asked = prompts.count == 1 ? "\(prompts[0].tokens.count) prompt tokens" : "\(prompts.count) prompts"
+        let choices = request.n > 1 ? " × \(request.n) choices" : ""
+        throw BackendError.invalidRequest(
+            "`prompt_logprobs: -1` asks for the whole vocabulary (\(vocabularySize) entries) at \(positions) prompt positions (\(asked)\(choices)); the most one request may ask for is \(request.maxFullVocabPositions) (the server's --max-full-vocab-positions): send a shorter prompt or fewer choices, or ask for the top-k.",
+            param: "prompt_logprobs")
+    }
+
+    var vocabularySize: Int { engine.vocabularySize }
 
     /// Refuses a capture larger than the server's --max-activation-positions:
     /// layers × (prompt + every generated token but the last), at worst.
@@ -152,6 +171,8 @@ public final class LocalBackend: Backend {
 
     public func complete(_ request: CompletionRequest) async throws -> CompletionStream {
         let prepared = try await TokenizingQueue.run { try self.prepare(request) }
+        // Decoded once per request, shared by its choices' distributions.
+        let vocabularyTexts = request.instruments.fullDistribution ? (0..<vocabularySize).map(text) : []
         let (stream, continuation) = AsyncThrowingStream<CompletionEvent, any Error>.makeStream()
         let task = Task {
             let (completionTokens, cachedTokens) = await withTaskGroup(of: (Int, Int).self) { group in
@@ -159,7 +180,8 @@ public final class LocalBackend: Backend {
                     for j in 0..<request.n {
                         let choice = p * request.n + j
                         group.addTask {
-                            await self.run(choice: choice, seedOffset: j, prompt: prompt, request: request, into: continuation)
+                            await self.run(choice: choice, seedOffset: j, prompt: prompt, request: request,
+                                             vocabularyTexts: vocabularyTexts, into: continuation)
                         }
                     }
                 }
@@ -178,16 +200,17 @@ public final class LocalBackend: Backend {
     /// Runs one choice to its end; returns how many tokens it generated, and how
     /// many of its prompt tokens came from the prefix cache.
     private func run(choice: Int, seedOffset: Int, prompt: PreparedPrompt, request: CompletionRequest,
-                     into out: AsyncThrowingStream<CompletionEvent, any Error>.Continuation) async -> (Int, Int) {
+                     vocabularyTexts: [String], into out: AsyncThrowingStream<CompletionEvent, any Error>.Continuation) async -> (Int, Int) {
         let sampling = SamplingParameters(
             temperature: request.temperature, topK: request.topK, topP: request.topP, minP: request.minP,
             seed: request.seed.map { $0 &+ UInt64(seedOffset) },
             presencePenalty: request.presencePenalty, frequencyPenalty: request.frequencyPenalty,
             repetitionPenalty: request.repetitionPenalty, logitBias: request.logitBias,
             allowedTokenIds: request.allowedTokenIds.map(Set.init))
-        // The prompt's entropies come with its scores: asking for them scores the prompt.
+        // The prompt's entropies and whole distributions come with its scores: asking for them scores the prompt.
+        let scoresPrompt = request.returnEntropy || request.instruments.fullDistribution
         var job = CompletionJob(
-            prompt: prompt.tokens, promptLogprobs: request.promptLogprobs ?? (request.returnEntropy ? 0 : nil),
+            prompt: prompt.tokens, promptLogprobs: request.promptLogprobs ?? (scoresPrompt ? 0 : nil),
             maxTokens: prompt.maxTokens, logprobs: request.logprobs, sampling: sampling,
             stopTokenIds: Set(request.stopTokenIds), ignoreEOS: request.ignoreEOS, minTokens: request.minTokens,
             promptLogprobsTemperature: request.promptLogprobsTemperature)
@@ -212,15 +235,17 @@ public final class LocalBackend: Backend {
                 break
             case .instruments(let readings):
                 if let failure = readings.captureFailure {
-                    // Answering without the activations asked for would pass for a capture of nothing.
+                    // Answering without what was asked for would pass for a capture of nothing.
                     out.finish(throwing: BackendError.unavailable(
-                        "The residual stream (output_residual_stream) could not be captured: \(failure). "
-                            + "The server writes activations to its temporary directory ($TMPDIR, else /tmp), "
-                            + "which must exist and be writable."))
+                        "The instrument output asked for (output_residual_stream, or prompt_logprobs -1) could not be "
+                            + "written: \(failure). The server writes it to its temporary directory ($TMPDIR, else /tmp), "
+                            + "which must exist, be writable and have room."))
                     return (generated, cached)
                 }
                 let lens = readings.lens.mapValues { $0.map { $0.map(scored) } }
-                out.yield(.instruments(choice: choice, ChoiceInstruments(activations: readings.activations, lens: lens)))
+                out.yield(.instruments(choice: choice, ChoiceInstruments(
+                    activations: readings.activations, lens: lens, distributions: readings.distributions,
+                    vocabularyTexts: readings.distributions == nil ? [] : vocabularyTexts)))
             case .promptScores(let scores):
                 let logprobs = scores.map { s in s.map(scored) }
                 out.yield(.prompt(choice: choice, tokenIds: prompt.tokens, tokenTexts: prompt.tokens.map(text), text: prompt.text, logprobs: logprobs))

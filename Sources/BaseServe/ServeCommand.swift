@@ -37,6 +37,8 @@ struct ServeCommand: AsyncParsableCommand {
     var maxScoreContinuations = 64
     @Option(name: .long, help: "Most layers × positions one request may capture with output_residual_stream (more: 400).")
     var maxActivationPositions = 262_144
+    @Option(name: .long, help: "Most prompt positions × choices one request may ask the whole vocabulary for with prompt_logprobs: -1 (more: 400).")
+    var maxFullVocabPositions = 2048
     @Option(name: .long, help: "Threads for the model's kernels (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .customLong("kv-cache-mb"),
@@ -92,6 +94,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
         guard maxScoreContinuations >= 1 else { throw ValidationError("--max-score-continuations must be at least 1") }
         guard maxActivationPositions >= 1 else { throw ValidationError("--max-activation-positions must be at least 1") }
+        guard maxFullVocabPositions >= 0 else { throw ValidationError("--max-full-vocab-positions must be at least 0") }
         guard threads >= 1, threads <= 512 else { throw ValidationError("--threads must be between 1 and 512") }
         if let maxModelLen { guard maxModelLen >= 1 else { throw ValidationError("--max-model-len must be at least 1") } }
         if let kvCacheMB { guard kvCacheMB >= 1 else { throw ValidationError("--kv-cache-mb must be at least 1") } }
@@ -185,6 +188,7 @@ struct ServeCommand: AsyncParsableCommand {
                                                 maxScoreContinuations: maxScoreContinuations,
                                                 keyConcurrency: keyConcurrency, keyQueue: keyQueue)
         configuration.maxActivationPositions = maxActivationPositions
+        configuration.maxFullVocabPositions = maxFullVocabPositions
         configuration.batches = BatchSettings(maxFileBytes: maxBatchFileBytes, maxFileLines: maxBatchFileLines,
                                               windowSeconds: batchWindowSeconds, concurrency: batchConcurrency,
                                               leaseSeconds: batchLeaseSeconds)

@@ -87,10 +87,13 @@ extension Engine {
     /// Forms what the prompt positions `range` predict from their final hidden
     /// states: with `topK`, the score of each position from `from` on (logits
     /// `logitRows` at a time, so memory stays bounded); and with `next`, when
-    /// the range ends the prompt, the next-token logits in `lastLogits`.
+    /// the range ends the prompt, the next-token logits in `lastLogits`; with
+    /// `distributions`, each scored position's logits (at `temperature`) and their
+    /// log-sum-exp appended to it: its whole distribution.
     func scorePrompt(hidden: UnsafePointer<Float>, prompt: [Int], range: Range<Int>, from: Int, topK: Int?,
                      temperature: Float = 1, entropy: Bool = false, next: Bool,
-                     scores: inout [PositionScore?], lastLogits: UnsafeMutablePointer<Float>) {
+                     scores: inout [PositionScore?], lastLogits: UnsafeMutablePointer<Float>,
+                     distributions: DistributionCapture? = nil) {
         let vocab = vocabularySize
         let hiddenSize = config.hiddenSize
         let endsPrompt = range.upperBound == prompt.count
@@ -104,6 +107,8 @@ extension Engine {
         let capacity = min(logitRows, range.count - firstRow)
         let logits = UnsafeMutablePointer<Float>.allocate(capacity: capacity * vocab)
         defer { logits.deallocate() }
+        // Each row's log-sum-exp, kept beside the row's logits when whole distributions are written.
+        var logSumExps = [Double](repeating: 0, count: distributions == nil ? 0 : capacity)
         var first = firstRow
         while first < range.count {
             let rows = min(capacity, range.count - first)
@@ -116,19 +121,24 @@ extension Engine {
                 lastLogits.update(from: logits + (rows - 1) * vocab, count: vocab)
             }
             scores.withUnsafeMutableBufferPointer { out in
-                model.pool.parallelFor(rows) { r in
-                    let target = base + r + 1
-                    guard target < prompt.count else { return }
-                    let row = logits + r * vocab
-                    if temperature != 1 {
-                        // vLLM's prompt_logprobs_temperature: log-softmax of logits / T.
-                        for i in 0..<vocab { row[i] /= temperature }
+                logSumExps.withUnsafeMutableBufferPointer { lse in
+                    model.pool.parallelFor(rows) { r in
+                        let target = base + r + 1
+                        guard target < prompt.count else { return }
+                        let row = logits + r * vocab
+                        if temperature != 1 {
+                            // vLLM's prompt_logprobs_temperature: log-softmax of logits / T.
+                            for i in 0..<vocab { row[i] /= temperature }
+                        }
+                        let s = scoreLogits(row, vocabularySize: vocab, target: prompt[target], topK: k)
+                        out[target] = PositionScore(tokenId: prompt[target], logprob: s.logprob, rank: s.rank, top: s.top,
+                                                    entropy: entropy ? Kernels.entropy(ofLogits: row, count: vocab) : nil)
+                        if !lse.isEmpty { lse[r] = logSumExp(ofLogits: row, count: vocab) }
                     }
-                    let s = scoreLogits(row, vocabularySize: vocab, target: prompt[target], topK: k)
-                    out[target] = PositionScore(tokenId: prompt[target], logprob: s.logprob, rank: s.rank, top: s.top,
-                                                entropy: entropy ? Kernels.entropy(ofLogits: row, count: vocab) : nil)
                 }
             }
+            // Rows predicting a prompt token (the prompt's last position predicts none), in order.
+            distributions?.append(logits: logits, logSumExps: logSumExps[0..<max(0, min(rows, prompt.count - 1 - base))])
             first += rows
         }
     }

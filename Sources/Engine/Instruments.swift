@@ -10,10 +10,15 @@ public struct Instruments: Sendable, Equatable {
     /// log-softmax(output(norm(residual))) at every prompt position.
     public var lensLayers: [Int] = []
     public var lensTopK = 0
+    /// The whole next-token distribution at every prompt position (`prompt_logprobs: -1`),
+    /// written to a file as it is computed; needs the job's prompt logprobs.
+    public var fullDistribution = false
 
     public init() {}
 
-    public var isEmpty: Bool { captureLayers.isEmpty && steering.isEmpty && lensLayers.isEmpty }
+    public var isEmpty: Bool { captureLayers.isEmpty && steering.isEmpty && lensLayers.isEmpty && !fullDistribution }
+    /// Something is read out once the job ends (`InstrumentReadings`).
+    var hasReadings: Bool { !captureLayers.isEmpty || !lensLayers.isEmpty || fullDistribution }
     /// Steering changes the keys and values the job computes: its blocks may
     /// neither come from nor go into the prefix cache.
     public var changesActivations: Bool { !steering.isEmpty }
@@ -44,9 +49,12 @@ public struct SteeringVector: Sendable, Equatable {
 public struct InstrumentReadings: Sendable, Equatable {
     /// The captured residual stream; nil when none was asked for.
     public var activations: CapturedActivations?
-    /// Why the residual stream asked for could not be captured (its temporary
-    /// files could not be created or written); `activations` is then nil.
+    /// Why an instrument's temporary file (the residual stream's, the whole
+    /// distributions') could not be created or written; `activations` and
+    /// `distributions` are then nil and the request fails.
     public var captureFailure: String?
     /// Per lens layer, one entry per prompt position (nil at 0), as `promptScores`.
     public var lens: [Int: [PositionScore?]] = [:]
+    /// The full distribution at every prompt position; nil when none was asked for.
+    public var distributions: CapturedDistributions?
 }

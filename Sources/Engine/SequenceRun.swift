@@ -37,9 +37,11 @@ final class SequenceRun {
 
     /// The residual stream written out as it is computed, when the job captures it.
     private var capture: ActivationCapture?
-    /// Why the residual stream asked for could not be captured (its files could not be created).
-    private var captureFailure: ActivationCaptureError?
+    /// Why an instrument's file could not be created or written (the first such failure).
+    private var captureFailure: CaptureFileError?
     private var lens: [Int: [PositionScore?]] = [:]
+    /// Every prompt position's whole distribution, written out as it is computed, when asked for.
+    private var distributions: DistributionCapture?
 
     convenience init(job: CompletionJob, engine: Engine) {
         self.init(job, scoredFrom: 1, sharedContext: nil, promptEnd: job.prompt.count, engine: engine)
@@ -71,6 +73,13 @@ final class SequenceRun {
                 capture = try ActivationCapture(layers: job.instruments.captureLayers, hiddenSize: model.config.hiddenSize)
             } catch {
                 captureFailure = error
+            }
+        }
+        if job.instruments.fullDistribution {
+            do {
+                distributions = try DistributionCapture(vocabularySize: model.config.vocabularySize)
+            } catch {
+                captureFailure = captureFailure ?? error
             }
         }
         for layer in job.instruments.lensLayers { lens[layer] = [PositionScore?](repeating: nil, count: job.prompt.count) }
@@ -115,7 +124,7 @@ final class SequenceRun {
         let range = prefilled..<(prefilled + count)
         engine.scorePrompt(hidden: hidden, prompt: job.prompt, range: range, from: scoredFrom, topK: job.promptLogprobs,
                            temperature: job.promptLogprobsTemperature, entropy: job.returnEntropy, next: job.maxTokens > 0, scores: &scores,
-                           lastLogits: lastLogits)
+                           lastLogits: lastLogits, distributions: distributions)
         prefilled = range.upperBound
         guard !isPrefilling else { return }
         if job.instruments.changesActivations {
@@ -168,16 +177,23 @@ final class SequenceRun {
     private func finish(_ reason: FinishReason, _ emit: (EngineEvent) -> Bool) {
         isFinished = true
         cache.reset()
-        if !job.instruments.captureLayers.isEmpty || !job.instruments.lensLayers.isEmpty {
+        if job.instruments.hasReadings {
             var readings = InstrumentReadings(lens: lens)
             do {
                 readings.activations = try capture?.finish()
+                readings.distributions = try distributions?.finish()
             } catch {
-                captureFailure = error
+                captureFailure = captureFailure ?? error
             }
-            readings.captureFailure = captureFailure?.description
+            if let captureFailure {
+                // Nothing half-written is handed over: the request fails as a whole.
+                readings.activations = nil
+                readings.distributions = nil
+                readings.captureFailure = captureFailure.description
+            }
             _ = emit(.instruments(readings))
             capture = nil
+            distributions = nil
         }
         _ = emit(.finished(reason))
     }

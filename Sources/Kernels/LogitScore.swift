@@ -30,13 +30,12 @@ public struct LogitScore: Sendable, Equatable {
 public func scoreLogits(_ logits: UnsafePointer<Float>, vocabularySize: Int, target: Int?, topK: Int) -> LogitScore {
     let n = vocabularySize
     guard n > 0 else { return LogitScore(logprob: 0, rank: 0, top: []) }
-    let maxLogit = kc_max(logits, Int64(n))
-    let logSumExp = Double(maxLogit) + kc_log_sum_exp_shifted(logits, Int64(n), maxLogit)
+    let logSumExp = Kernels.logSumExp(ofLogits: logits, count: n)
 
     var logprob: Float = 0, rank = 0
     if let target {
         precondition(target >= 0 && target < n, "target \(target) outside the vocabulary")
-        logprob = Float(Double(logits[target]) - logSumExp)
+        logprob = Kernels.logprob(ofLogit: logits[target], logSumExp: logSumExp)
         rank = 1 + Int(kc_count_greater(logits, Int64(n), logits[target]))
     }
 
@@ -47,8 +46,23 @@ public func scoreLogits(_ logits: UnsafePointer<Float>, vocabularySize: Int, tar
             initialized = Int(kc_top_k(logits, Int64(n), Int64(k), UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: Int64.self)))
         }
         top.reserveCapacity(k)
-        for id in ids { top.append(TokenLogprob(id: id, logprob: Float(Double(logits[id]) - logSumExp))) }
+        for id in ids { top.append(TokenLogprob(id: id, logprob: Kernels.logprob(ofLogit: logits[id], logSumExp: logSumExp))) }
     }
     return LogitScore(logprob: logprob, rank: rank, top: top)
 }
 
+
+/// The log-sum-exp of one row of logits, as `scoreLogits` computes it (the
+/// maximum, then the shifted sum in Double): with `logprob(ofLogit:logSumExp:)`
+/// a whole distribution agrees bit for bit with the top-k and the actual token's logprob.
+public func logSumExp(ofLogits logits: UnsafePointer<Float>, count n: Int) -> Double {
+    guard n > 0 else { return 0 }
+    let maxLogit = kc_max(logits, Int64(n))
+    return Double(maxLogit) + kc_log_sum_exp_shifted(logits, Int64(n), maxLogit)
+}
+
+/// One entry's log-softmax, exactly as every logprob BaseServe reports is formed.
+@inlinable
+public func logprob(ofLogit logit: Float, logSumExp: Double) -> Float {
+    Float(Double(logit) - logSumExp)
+}

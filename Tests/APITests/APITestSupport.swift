@@ -43,17 +43,18 @@ extension XCTestCase {
     /// Runs `body` against an in-process app over the real model.
     /// The in-process client has no address, so it reads /metrics with `metricsToken`.
     func withApp(keys: [String] = [], maxBodyBytes: Int = 1 << 20, maxLogprobs: Int = 20, metricsToken: String? = testMetricsToken,
-                 maxScoreContinuations: Int = 64,
+                 maxScoreContinuations: Int = 64, maxFullVocabPositions: Int = 2048,
                  _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let backend = try SharedModel.backend()
         var logger = Logger(label: "test")
         logger.logLevel = .warning
+        var configuration = ServerConfiguration(maxLogprobs: maxLogprobs, maxBodyBytes: maxBodyBytes, cancelOnDisconnect: false,
+                                                metricsAccess: MetricsAccess(token: metricsToken),
+                                                maxScoreContinuations: maxScoreContinuations)
+        configuration.maxFullVocabPositions = maxFullVocabPositions
         let app = buildApplication(
             models: ModelRegistry([backend]), authenticator: keys.isEmpty ? nil : StaticAPIKeys(keys: keys),
-            configuration: ServerConfiguration(maxLogprobs: maxLogprobs, maxBodyBytes: maxBodyBytes, cancelOnDisconnect: false,
-                                               metricsAccess: MetricsAccess(token: metricsToken),
-                                               maxScoreContinuations: maxScoreContinuations),
-            logger: logger)
+            configuration: configuration, logger: logger)
         try await app.test(.router) { client in try await body(client) }
     }
 }

@@ -2,6 +2,7 @@
 as a researcher would call them, against the float64 reference of
 scripts/reference-instruments.py (Tests/Data/golden/smollm2.instruments.json)."""
 import base64
+import gzip
 import json
 
 import httpx
@@ -148,6 +149,10 @@ def test_a_capture_the_server_cannot_write_is_a_503_naming_the_cause(tmp_path, m
             client.completions.create(model=MODEL, prompt="Hello", max_tokens=1, extra_body={"output_residual_stream": [0]})
         assert e.value.status_code == 503 and e.value.body["code"] == "service_unavailable"
         assert str(missing) in e.value.body["message"] and "No such file or directory" in e.value.body["message"]
+        # The whole distributions go to a file there too.
+        with pytest.raises(openai.APIStatusError) as e:
+            client.completions.create(model=MODEL, prompt="Hello there", max_tokens=1, extra_body={"prompt_logprobs": -1})
+        assert e.value.status_code == 503 and "distribution file" in e.value.body["message"]
         # Nothing else needs the directory: the same request without capture is answered.
         assert client.completions.create(model=MODEL, prompt="Hello", max_tokens=1).choices[0].text is not None
     finally:
@@ -227,3 +232,75 @@ def test_steered_scoring(http, reference):
     plain = http.post("/v1/score", json=body).json()["data"][0]
     zero = http.post("/v1/score", json={**body, "apply_steering_vectors": [{**steer[0], "scale": 0}]}).json()["data"][0]
     assert zero["token_logprobs"] == plain["token_logprobs"]
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory):
+    """A server of its own, whose memory is measured, allowing 400 full-distribution positions."""
+    s = Server("instruments-wide", ["--api-key", API_KEY, "--max-full-vocab-positions", "400"], tmp_path_factory.mktemp("wide"))
+    yield s
+    s.stop()
+
+
+def test_full_distributions_match_the_top_k_and_the_base64_form(client):
+    ask = dict(model=MODEL, prompt="The capital of France is", max_tokens=1, temperature=0)
+    top = client.completions.create(**ask, extra_body={"prompt_logprobs": 5}).choices[0].prompt_logprobs
+    full = client.completions.create(**ask, extra_body={"prompt_logprobs": -1}).choices[0].prompt_logprobs
+    compact = client.completions.create(
+        **ask, extra_body={"prompt_logprobs": -1, "prompt_logprobs_encoding": "base64_float32"}).choices[0].prompt_logprobs
+    vocab = compact["shape"][1]
+    assert compact["dtype"] == "float32" and compact["shape"] == [len(full), vocab] and len(full) == 5
+    rows = floats(compact["data"]).reshape(compact["shape"])
+    assert full[0] is None and np.isnan(rows[0]).all()
+    for i in range(1, len(full)):
+        assert len(full[i]) == vocab
+        for token_id, entry in top[i].items():
+            assert full[i][token_id] == entry
+        ids = np.array([int(k) for k in full[i]])
+        assert np.array_equal(np.array([e["logprob"] for e in full[i].values()], dtype="<f4"), rows[i][ids])
+        # Each row is a distribution: exp sums to 1.
+        assert abs(np.logaddexp.reduce(rows[i].astype(np.float64))) < 1e-4
+
+
+def test_full_distributions_are_refused_when_misasked(client, front):
+    ask = dict(model=MODEL, prompt="The capital of France is", max_tokens=1)
+    for stream, extra, param in [(True, {"prompt_logprobs": -1}, "prompt_logprobs"),
+                                 (False, {"prompt_logprobs_encoding": "base64_float32"}, "prompt_logprobs_encoding"),
+                                 (False, {"prompt_logprobs": -1, "prompt_logprobs_encoding": "npy"}, "prompt_logprobs_encoding")]:
+        with pytest.raises(openai.BadRequestError) as e:
+            client.completions.create(**ask, stream=stream, extra_body=extra)
+        assert e.value.body["param"] == param
+    with httpx.Client(base_url=front, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=120) as http:
+        r = http.post("/v1/completions", json={"model": "up", "prompt": "Hi", "max_tokens": 1, "prompt_logprobs": -1})
+        assert r.status_code == 400
+        assert r.json()["error"]["param"] == "prompt_logprobs" and "`up`" in r.json()["error"]["message"]
+
+
+def vm_hwm_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+
+
+def test_a_long_prompts_distributions_stream_gzipped_in_bounded_memory(wide):
+    prompt = list(range(1000, 1300))  # 300 positions × 49,152 float32: 59 MB
+    body = {"model": MODEL, "prompt": prompt, "max_tokens": 1, "prompt_logprobs": -1,
+            "prompt_logprobs_encoding": "base64_float32"}
+    with httpx.Client(base_url=wide.base, headers={"Authorization": f"Bearer {API_KEY}", "Accept-Encoding": "gzip"},
+                      timeout=300) as http:
+        # Warm up with the same prompt scored plainly: the forward pass's own buffers are not the distributions' cost.
+        assert http.post("/v1/completions", json={**body, "prompt_logprobs": 0, "prompt_logprobs_encoding": None}).status_code == 200
+        warm = http.post("/v1/completions", json={**body, "prompt": prompt[:20]})
+        assert warm.status_code == 200 and warm.headers["content-encoding"] == "gzip"
+        before = vm_hwm_kb(wide.proc.pid)
+        with http.stream("POST", "/v1/completions", json=body) as r:
+            assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
+            wire = b"".join(r.iter_raw())
+        grown_mb = (vm_hwm_kb(wide.proc.pid) - before) / 1024
+    assert grown_mb < 40, f"peak RSS grew {grown_mb:.1f} MB for a 59 MB distribution"
+    decoded = json.loads(gzip.decompress(wire))["choices"][0]["prompt_logprobs"]
+    rows = floats(decoded["data"]).reshape(decoded["shape"])
+    assert decoded["shape"] == [300, rows.shape[1]] and np.isnan(rows[0]).all()
+    assert len(wire) < len(decoded["data"]), "smaller on the wire"
+    assert np.abs(np.logaddexp.reduce(rows[1:].astype(np.float64), axis=1)).max() < 1e-4
+    # The usage of a streamed answer is still recorded: the request log names its tokens.
+    assert "prompt_tokens=300" in wide.log()

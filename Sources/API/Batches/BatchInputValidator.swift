@@ -75,6 +75,13 @@ struct BatchInputValidator {
             guard !parameters.stream else {
                 throw APIError.invalid("`stream` cannot be set in a batch: each line's answer is stored whole.", param: "body.stream")
             }
+            // The whole vocabulary at every position is megabytes per position: it is
+            // streamed to a client from a file, never held whole as a batch answer is.
+            guard !parameters.fullPromptDistribution else {
+                throw APIError.invalid(
+                    "`prompt_logprobs: -1` cannot be used in a batch: each line's answer is stored whole, and the whole vocabulary at every position is megabytes per position; ask /v1/completions directly, or for a top-k.",
+                    param: "body.prompt_logprobs")
+            }
         }
         return BatchLineInput(customID: customID, body: body.serialized)
     }

@@ -660,8 +660,8 @@ bar, their counts, links to download the output and error files, and a
 ## Research instruments
 
 BaseServe runs local models on its own engine, so it can report what only the
-engine sees: the entropy of every next-token distribution, the residual stream
-between blocks, the logit lens, and a fingerprint that says exactly what
+engine sees: the entropy of every next-token distribution, the whole
+distribution itself, the residual stream between blocks, the logit lens, and a fingerprint that says exactly what
 computed a number; and it can steer the residual stream as it runs. They are computed in float32 on the
 same path as every other request, and checked against an independent float64
 implementation. They work on local models only (`capabilities.kind` is
@@ -800,6 +800,53 @@ for layer, positions in c.choices[0].logit_lens.items():
     last = positions[-1]  # what each layer predicts for the last token, " Paris"
     best = sorted(last.values(), key=lambda e: e["rank"])
     print(layer, [(e["decoded_token"], round(e["logprob"], 2), e["rank"]) for e in best])
+```
+
+### Full distributions
+
+`prompt_logprobs: -1` returns the whole next-token distribution at every
+prompt position, as vLLM does: each position's entry holds every vocabulary
+entry, keyed by token id, with `logprob`, `rank` (1 + the number of entries
+the model scored strictly higher) and `decoded_token`; the position's actual
+token comes first, then the rest from the most likely down; position 0 is
+null. `prompt_logprobs_temperature` applies, and `echo` with `logprobs`
+keeps its own top-k. Each position is the whole vocabulary (49,152 entries
+on SmolLM2, some 3 MB of JSON), so for real use ask for the compact form,
+`prompt_logprobs_encoding: "base64_float32"`: the choice's `prompt_logprobs`
+is then one array,
+
+| field | meaning |
+|---|---|
+| `shape` | `[T, V]`: prompt tokens, vocabulary size |
+| `dtype` | `float32` |
+| `data` | base64 of little-endian float32, row-major; row `i` is the distribution that predicted token `i`, row 0 all NaN (the first token has no context) |
+
+The engine writes each position's log-softmax to a file as it computes it and
+the response is streamed from there, so the server's memory stays bounded
+whatever the prompt's length; clients that send `Accept-Encoding: gzip` (the
+`openai` package and httpx do) get it gzipped as it streams. The server caps
+prompt positions × choices (`--max-full-vocab-positions`, 2,048 by default),
+before any work: beyond it, a 400 with `param` `prompt_logprobs`. Not with
+`stream`, nor in a batch; a 400 naming the model on an upstream model.
+
+```python
+import base64
+import os
+import numpy as np
+import openai
+
+client = openai.OpenAI(base_url="http://127.0.0.1:8000/v1", api_key=os.environ["BASESERVE_KEY"])
+c = client.completions.create(model="smollm2-135m-instruct", prompt="The capital of France is",
+                              max_tokens=1,
+                              extra_body={"prompt_logprobs": -1, "prompt_logprobs_encoding": "base64_float32",
+                                          "return_token_ids": True})
+d = c.choices[0].prompt_logprobs
+logprobs = np.frombuffer(base64.b64decode(d["data"]), dtype="<f4").reshape(d["shape"])   # (5, 49152)
+ids = c.choices[0].prompt_token_ids
+probs = np.exp(logprobs[1:].astype(np.float64))
+print("each row sums to", probs.sum(axis=1).round(6))
+print("entropy (nats):", (-(probs * logprobs[1:]).sum(axis=1)).round(2))
+print("logprob of each actual token:", [round(float(logprobs[i, t]), 3) for i, t in enumerate(ids) if i > 0])
 ```
 
 ### Steered scoring

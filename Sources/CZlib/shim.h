@@ -1,0 +1,2 @@
+// zlib (Debian's zlib1g-dev), for gzip-compressed responses.
+#include <zlib.h>
