@@ -86,6 +86,34 @@ final class FullDistributionTests: XCTestCase {
         }
     }
 
+    func testSmolLM2WholeDistributionsMatchTheReferenceEntryByEntry() async throws {
+        try await checkWhole(model: TestPaths.defaultModel, reference: "smollm2")
+    }
+
+    func testTinyLlama3WholeDistributionsMatchTheReferenceEntryByEntry() async throws {
+        try await checkWhole(model: TestPaths.tinyLlama3, reference: "tiny-llama3")
+    }
+
+    /// Every one of the vocabulary's entries, not only the top-k, against the float64
+    /// reference's whole log-softmax (scripts/reference-instruments.py, `full`).
+    private func checkWhole(model path: URL, reference name: String) async throws {
+        let full = try XCTUnwrap(try GoldenInstruments.load(name).full, "\(name).instruments.json has no `full` section")
+        let engine = try Engine(modelPath: try TestPaths.require(path), threads: 2)
+        let vocabulary = engine.vocabularySize
+        XCTAssertEqual(full.shape, [full.positions.count, vocabulary])
+        let expected = full.values
+        let r = await run(engine, full.token_ids, topK: 1)
+        let ours = try rows(try XCTUnwrap(r.distributions)).map(\.logprobs)
+        for (k, position) in full.positions.enumerated() {
+            let row = ours[position - 1]  // row j predicts token j + 1
+            var worst = 0.0
+            for i in 0..<vocabulary {
+                worst = max(worst, abs(Double(row[i]) - Double(expected[k * vocabulary + i])))
+            }
+            XCTAssertLessThan(worst, Self.tolerance, "\(name) position \(position): largest difference over \(vocabulary) entries")
+        }
+    }
+
     /// `prompt_logprobs_temperature` applies to the whole distribution as to the top-k.
     func testTemperatureAppliesToTheWholeDistribution() async throws {
         let engine = try Engine(modelPath: try TestPaths.require(TestPaths.tinyLlama3), threads: 2)

@@ -10,6 +10,18 @@ public struct GoldenInstruments: Decodable, Sendable {
     public let steering_vector: SteeringVector
     /// Strided perplexity of the long golden prompt (Hugging Face's guide).
     public let rolling: Rolling?
+    /// The whole next-token distribution at a few positions of one short prompt.
+    public let full: Full?
+
+    /// Row r of `shape` [positions.count, V] is the log-softmax at `positions[r]`,
+    /// predicting `token_ids[positions[r]]`.
+    public struct Full: Decodable, Sendable {
+        public let token_ids: [Int]
+        public let positions: [Int]
+        public let shape: [Int]
+        public let data: String
+        public var values: [Float] { decodeFloat32(data) }
+    }
 
     public struct Rolling: Decodable, Sendable {
         public let token_ids: [Int]
