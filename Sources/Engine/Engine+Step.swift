@@ -133,7 +133,7 @@ extension Engine {
                         let s = scoreLogits(row, vocabularySize: vocab, target: prompt[target], topK: k)
                         out[target] = PositionScore(tokenId: prompt[target], logprob: s.logprob, rank: s.rank, top: s.top,
                                                     entropy: entropy ? Kernels.entropy(ofLogits: row, count: vocab) : nil)
-                        if !lse.isEmpty { lse[r] = logSumExp(ofLogits: row, count: vocab) }
+                        if !lse.isEmpty { lse[r] = s.logSumExp }  // the one scoreLogits formed
                     }
                 }
             }

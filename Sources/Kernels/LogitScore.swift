@@ -17,10 +17,14 @@ public struct LogitScore: Sendable, Equatable {
     public let rank: Int
     /// The topK best tokens, best first; equal logits are ordered by lower id first.
     public let top: [TokenLogprob]
-    public init(logprob: Float, rank: Int, top: [TokenLogprob]) {
+    /// The row's log-sum-exp (0 for an empty row): with `logprob(ofLogit:logSumExp:)`,
+    /// any other entry's logprob, as the ones above are formed.
+    public let logSumExp: Double
+    public init(logprob: Float, rank: Int, top: [TokenLogprob], logSumExp: Double = 0) {
         self.logprob = logprob
         self.rank = rank
         self.top = top
+        self.logSumExp = logSumExp
     }
 }
 
@@ -48,7 +52,7 @@ public func scoreLogits(_ logits: UnsafePointer<Float>, vocabularySize: Int, tar
         top.reserveCapacity(k)
         for id in ids { top.append(TokenLogprob(id: id, logprob: Kernels.logprob(ofLogit: logits[id], logSumExp: logSumExp))) }
     }
-    return LogitScore(logprob: logprob, rank: rank, top: top)
+    return LogitScore(logprob: logprob, rank: rank, top: top, logSumExp: logSumExp)
 }
 
 
